@@ -1,0 +1,83 @@
+# cma_alloc_bulk for Linux 6.12: build, boot and test the patch series.
+# See README.md. Targets: all (demo), check, bench, tree, export, lint.
+
+CACHE_DIR ?= $(HOME)/.cache/cma-bulk
+export CCACHE_DIR ?= $(CACHE_DIR)/ccache
+JOBS ?= $(shell nproc)
+
+B := build
+SRC := $(B)/src
+RES := $(B)/results
+TARBALL := $(B)/base/linux-source.tar.xz
+KSELFTESTS := cma_bulk
+# Fragments for both kernels; the series' own selftest fragment comes last.
+FRAGMENTS = configs/base.config configs/$*.config \
+	$(wildcard $(SRC)/tools/testing/selftests/cma_bulk/config)
+
+# The VM for `make check` and for the demo/bench.
+CHECK_MEM ?= 1024
+CHECK_CMA ?= 256M
+CHECK_TIMEOUT ?= 900
+BENCH_MEM ?= 2048
+BENCH_CMA ?= 512M
+BENCH_TIMEOUT ?= 1800
+
+DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
+	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl
+
+# Run kbuild without our own command-line variables (FORCE=1 and friends).
+KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
+	make -C $(SRC) O=$(abspath $(B)/obj-$*) CC="ccache gcc" -j$(JOBS)
+
+.PHONY: all demo check bench tree export lint deps clean
+.DELETE_ON_ERROR:
+
+all: demo
+
+deps:
+	@vm/install-deps.sh $(DEPS)
+
+$(TARBALL): | deps
+	@vm/fetch-base.sh "$(CACHE_DIR)" $@
+
+# Reassembles only when patches/ and build/src disagree; refuses to throw
+# away unexported work unless FORCE=1.
+tree: $(TARBALL) | deps
+	@vm/assemble-tree.sh $(TARBALL) $(SRC) patches
+
+export:
+	@vm/export-series.sh $(SRC) patches
+
+$(B)/obj-%/.config: tree configs/base.config configs/%.config
+	@vm/configure-kernel.sh $(SRC) $(B)/obj-$* $(FRAGMENTS)
+
+kernel-%: $(B)/obj-%/.config
+	@echo "build: $* kernel (ccache in $(CCACHE_DIR))"
+	@$(KMAKE) -s bzImage
+
+kselftest-%: $(B)/obj-%/.config
+	@$(KMAKE) -s headers >/dev/null
+	@$(KMAKE) -s TARGETS="$(KSELFTESTS)" USERLDFLAGS=-static \
+		INSTALL_PATH=$(abspath $(B)/kselftest-$*) kselftest-install >/dev/null
+
+initramfs-%: kselftest-%
+	@vm/build-initramfs.sh $(SRC) $(B)/obj-$* $(B)/kselftest-$* $(B)/initramfs-$*.cpio
+
+check: kernel-test initramfs-test
+	@rc=0; VM_MEM=$(CHECK_MEM) VM_CMA=$(CHECK_CMA) VM_TIMEOUT=$(CHECK_TIMEOUT) \
+		vm/run-vm.sh $(B)/obj-test/arch/x86/boot/bzImage $(B)/initramfs-test.cpio \
+		check $(RES)/console-check.log $(RES)/results-check.log || rc=$$?; \
+	vm/collect-results.py $(abspath $(SRC)) $(RES)/console-check.log \
+		$(RES)/results-check.log $(RES)/check.ktap check $$rc
+
+demo: kernel-bench initramfs-bench
+	@VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
+		vm/run-vm.sh $(B)/obj-bench/arch/x86/boot/bzImage $(B)/initramfs-bench.cpio \
+		state $(RES)/console-demo.log $(RES)/results-demo.log
+	@vm/print-report.sh state $(RES)/results-demo.log
+
+lint: tree
+	@vm/lint.sh $(SRC) patches $(abspath $(B)/obj-lint)
+
+clean:
+	rm -rf $(B)/obj-* $(B)/kselftest-* $(B)/initramfs-* $(RES)

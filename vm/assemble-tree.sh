@@ -1,0 +1,69 @@
+#!/bin/sh
+# Assemble build/src: a git repository holding the pristine base (tag
+# "base") with the series in patches/ applied on top by git am.
+# Usage: vm/assemble-tree.sh TARBALL SRC PATCH_DIR
+# FORCE=1 discards commits and changes in SRC that are not in PATCH_DIR.
+set -eu
+
+tarball=$1
+src=$2
+patchdir=$(cd "$3" && pwd)
+
+series_ids() { cat "$patchdir"/*.patch 2>/dev/null | git patch-id --stable | cut -d' ' -f1 | sort; }
+tree_ids() { git -C "$src" format-patch --stdout base..HEAD | git patch-id --stable | cut -d' ' -f1 | sort; }
+
+identity() {
+	git -C "$src" config user.name >/dev/null 2>&1 && return
+	name=$(git config user.name 2>/dev/null || echo "cma_bulk maintainers")
+	email=$(git config user.email 2>/dev/null || echo "cma-bulk@maintainers.invalid")
+	git -C "$src" config user.name "$name"
+	git -C "$src" config user.email "$email"
+}
+
+# Debian's .gitignore ignores every top-level path, which hides new files
+# from "git add". Drop that block from the working copy only.
+unhide_new_files() {
+	git -C "$src" update-index --skip-worktree .gitignore
+	git -C "$src" show base:.gitignore | sed '/^# Debian packaging/,/^!\/debian\/$/d' |
+		sed '$ { /^#$/d }' > "$src/.gitignore"
+}
+
+if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null; then
+	dirty=$(git -C "$src" status --porcelain --untracked-files=no)
+	if [ -z "$dirty" ] && [ "$(tree_ids)" = "$(series_ids)" ]; then
+		echo "tree: $src already holds the series"
+		exit 0
+	fi
+	if [ "${FORCE:-0}" != 1 ]; then
+		echo "tree: $src has work that is not in patches/:" >&2
+		[ -n "$dirty" ] && echo "$dirty" | head -n 20 >&2
+		git -C "$src" log --oneline base..HEAD >&2
+		echo "tree: refusing to discard it. Commit and 'make export' it, or run 'make tree FORCE=1'." >&2
+		exit 1
+	fi
+	git -C "$src" am --abort >/dev/null 2>&1 || true
+	git -C "$src" checkout -q -f -B main base
+else
+	echo "tree: unpacking $(basename "$tarball") into $src"
+	rm -rf "$src"
+	mkdir -p "$src"
+	tar -xJf "$tarball" -C "$src" --strip-components=1
+	git -C "$src" init -q -b main
+	identity
+	git -C "$src" add -A -f
+	git -C "$src" commit -q -m "base: Debian linux-source-6.12 $(cat "$tarball.version" 2>/dev/null)"
+	git -C "$src" tag base
+fi
+identity
+unhide_new_files
+
+for p in "$patchdir"/*.patch; do
+	[ -e "$p" ] || continue
+	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+	if ! git -C "$src" am -q --keep-cr "$p" >/dev/null 2>&1; then
+		git -C "$src" am --abort >/dev/null 2>&1 || true
+		echo "tree: patch $(basename "$p") does not apply; $src is left at the patch before it" >&2
+		exit 1
+	fi
+done
+echo "tree: $src at $(git -C "$src" rev-list --count base..HEAD) patches on base"

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Pack the guest: static busybox, /init, the guest scripts and the installed
+# kselftests, with the kernel's own usr/gen_initramfs.sh.
+# Usage: vm/build-initramfs.sh SRC OBJ KSELFTEST_INSTALL_DIR OUT
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$1" && pwd)
+obj=$(cd "$2" && pwd)
+kst=$3
+out=$(cd "$(dirname "$4")" && pwd)/$(basename "$4")
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
+	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/kselftest"
+cp /bin/busybox "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+cp "$here/guest-init.sh" "$stage/init"
+cp "$here/guest-cma-state.sh" "$stage/bin/cma-state.sh"
+[ -d "$kst" ] && cp -a "$kst/." "$stage/kselftest/"
+
+cat > "$stage.list" <<LIST
+nod /dev/console 0600 0 0 c 5 1
+nod /dev/ttyS0 0600 0 0 c 4 64
+nod /dev/ttyS1 0600 0 0 c 4 65
+LIST
+(cd "$obj" && sh "$src/usr/gen_initramfs.sh" -o "$out.tmp" -u squash -g squash \
+	"$stage" "$stage.list")
+rm -f "$stage.list"
+mv "$out.tmp" "$out"

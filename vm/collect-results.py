@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Merge a check run's KUnit and kselftest output into one KTAP file, let
+the kernel's kunit.py count it, and scan the console for kernel reports.
+
+Usage: collect-results.py SRC CONSOLE_LOG RESULTS_LOG OUT_KTAP JOB [VM_RC]
+
+Prints the reports it finds, then the line "check: N passed, M failed,
+K skipped", and exits non-zero on any failure, missing result, timeout,
+panic, or oops/BUG/WARNING/KASAN/lockdep/hung-task report.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# Start of a kernel report on the console, and what kind it is.
+REPORTS = [
+    (re.compile(r'BUG: KASAN|KASAN:'), 'KASAN'),
+    (re.compile(r'WARNING: possible|WARNING: suspicious RCU|'
+                r'inconsistent lock state|possible circular locking|'
+                r'possible recursive locking|INFO: possible'), 'lockdep'),
+    (re.compile(r'INFO: task .* blocked for more than'), 'hung task'),
+    (re.compile(r'watchdog: BUG: soft lockup|rcu: INFO: .* stall'), 'lockup'),
+    (re.compile(r'UBSAN:'), 'UBSAN'),
+    (re.compile(r'Kernel panic'), 'panic'),
+    (re.compile(r'^(Oops|general protection fault|BUG:|kernel BUG at)'), 'BUG/oops'),
+    (re.compile(r'^WARNING:|------------\[ cut here \]------------'), 'WARNING'),
+]
+# Lines that say which test is running.
+PROGRESS = re.compile(r'# Subtest: (\S+)|#\s+RUN\s+(\S+)|# selftests: (.+)$|'
+                      r'^\s*(?:# )*(?:not )?ok \d+ (.+)$')
+SUMMARY = re.compile(r'Ran (\d+) tests?: (.*)$')
+
+
+def read_lines(path):
+    try:
+        with open(path, errors='replace') as f:
+            return [l.rstrip('\r\n').replace('\r', '') for l in f]
+    except FileNotFoundError:
+        return []
+
+
+def kunit_section(console):
+    """The KUnit executor's KTAP, printed at boot before /init runs."""
+    start = next((i for i, l in enumerate(console)
+                  if l.strip() == 'KTAP version 1'), None)
+    if start is None:
+        return None
+    end = next((i for i, l in enumerate(console[start:], start)
+                if l.startswith('Run /init') or l.startswith('harness: job')),
+               len(console))
+    return console[start:end]
+
+
+def kselftest_section(results, job):
+    """run_kselftest.sh's TAP, with each test's own "# "-prefixed TAP
+    turned into an indented KTAP subtest."""
+    try:
+        begin = results.index(f'harness: job {job} start') + 1
+    except ValueError:
+        return None
+    out = []
+    nested = False
+    for line in results[begin:]:
+        if line.startswith('harness: job'):
+            break
+        if line.startswith('# TAP version') or line.startswith('# KTAP version'):
+            nested = True
+        if nested and line.startswith('# '):
+            out.append('    ' + line[2:])
+            continue
+        if re.match(r'(not )?ok \d+ ', line):
+            nested = False
+        out.append(line)
+    start = next((i for i, l in enumerate(out) if 'TAP version' in l), None)
+    return out[start:] if start is not None else None
+
+
+def kunit_parse(src, lines):
+    """Run kunit.py parse on @lines; return (counts dict, its output)."""
+    with tempfile.NamedTemporaryFile('w', suffix='.ktap', delete=False) as f:
+        f.write('\n'.join(lines) + '\n')
+        path = f.name
+    proc = subprocess.run(
+        [sys.executable, os.path.join(src, 'tools/testing/kunit/kunit.py'),
+         'parse', path], capture_output=True, text=True)
+    os.unlink(path)
+    text = proc.stdout + proc.stderr
+    counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'crashed': 0, 'errors': 0}
+    for line in text.splitlines():
+        m = SUMMARY.search(line)
+        if m:
+            for part in m.group(2).split(','):
+                key, _, val = part.strip().partition(':')
+                if key in counts:
+                    counts[key] = int(val)
+    return counts, text
+
+
+def status_line(counts, num, name):
+    if counts['failed'] or counts['crashed'] or counts['errors']:
+        return f'not ok {num} {name}'
+    if counts['passed'] == 0 and counts['skipped']:
+        return f'ok {num} {name} # SKIP'
+    return f'ok {num} {name}'
+
+
+def find_reports(console):
+    """Yield (kind, first line index) of each kernel report."""
+    i = 0
+    while i < len(console):
+        for pattern, kind in REPORTS:
+            if pattern.search(console[i]):
+                yield kind, i
+                # Skip the rest of this report.
+                j = i + 1
+                while j < len(console) and j < i + 200 and \
+                        not console[j].startswith('---[ end trace') and \
+                        not PROGRESS.search(console[j]):
+                    j += 1
+                i = j
+                break
+        i += 1
+
+
+def running_test(console, idx):
+    for line in reversed(console[:idx]):
+        m = PROGRESS.search(line)
+        if m:
+            name = next(g for g in m.groups() if g)
+            if m.group(4):
+                return f'after "{name}" finished'
+            return f'during "{name}"'
+    return 'before any test started'
+
+
+def main():
+    src, console_log, results_log, out, job = sys.argv[1:6]
+    vm_rc = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+    console = read_lines(console_log)
+    results = read_lines(results_log)
+    problems = []
+
+    parts = []
+    kunit = kunit_section(console)
+    if kunit is None:
+        if os.environ.get('EXPECT_KUNIT', '1') == '1':
+            problems.append('no KUnit report on the console (KUnit did not run)')
+    else:
+        parts.append(('kunit', kunit))
+    kst = kselftest_section(results, job)
+    if kst is None:
+        problems.append('no kselftest report from the guest')
+    else:
+        parts.append(('kselftest', kst))
+    if f'harness: job {job} end' not in results:
+        problems.append('the guest did not finish its job '
+                        '(crash, panic or timeout)')
+
+    ktap = ['KTAP version 1', f'1..{len(parts)}']
+    for num, (name, lines) in enumerate(parts, 1):
+        counts, text = kunit_parse(src, lines)
+        ktap += ['    ' + l if l else l for l in lines]
+        ktap.append(status_line(counts, num, name))
+    with open(out, 'w') as f:
+        f.write('\n'.join(ktap) + '\n')
+
+    counts, text = kunit_parse(src, ktap)
+    for line in text.splitlines():
+        if re.search(r'\[(FAILED|CRASHED|ERROR)\]|\bnot ok\b|ERROR', line):
+            print('check: ' + line.strip())
+
+    for kind, idx in find_reports(console):
+        problems.append(f'{kind} report on the console {running_test(console, idx)} '
+                        f'({os.path.basename(console_log)} line {idx + 1}):\n' +
+                        '\n'.join('    | ' + l for l in console[idx:idx + 25]))
+    if vm_rc == 124:
+        problems.append('the VM timed out')
+    elif vm_rc:
+        problems.append(f'QEMU exited with status {vm_rc}')
+
+    for p in problems:
+        print('check: FAIL: ' + p)
+    failed = counts['failed'] + counts['crashed'] + counts['errors']
+    print(f'check: {counts["passed"]} passed, {failed} failed, '
+          f'{counts["skipped"]} skipped')
+    return 1 if failed or problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Generate OBJ/.config: tinyconfig, then the fragments merged in order with
+# the kernel's merge_config.sh. Fails if a requested value did not survive
+# (a missing dependency or a symbol the series does not define).
+# Usage: vm/configure-kernel.sh SRC OBJ fragment...
+set -eu
+
+src=$(cd "$1" && pwd)
+mkdir -p "$2"
+obj=$(cd "$2" && pwd)
+shift 2
+
+frags=
+for f in "$@"; do
+	[ -f "$f" ] && frags="$frags $(cd "$(dirname "$f")" && pwd)/$(basename "$f")"
+done
+
+new=$obj/.config.new
+make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new tinyconfig >/dev/null
+# shellcheck disable=SC2086
+(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$new" $frags) >/dev/null
+mv "$obj/.config" "$new"
+make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new olddefconfig
+
+bad=0
+# shellcheck disable=SC2086
+for line in $(cat $frags | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p'); do
+	sym=${line%%=*}
+	val=${line#*=}
+	if [ "$val" = n ]; then
+		grep -q "^$sym=" "$new" || continue
+	else
+		grep -qxF "$line" "$new" && continue
+	fi
+	echo "configure: $sym: asked for $val, got: $(grep "^$sym=\|^# $sym is not set" "$new" || echo 'unset (missing dependency or unknown symbol)')" >&2
+	bad=1
+done
+[ "$bad" = 0 ] || exit 1
+
+if cmp -s "$new" "$obj/.config"; then
+	rm -f "$new"
+else
+	mv "$new" "$obj/.config"
+	echo "configure: $obj/.config updated"
+fi

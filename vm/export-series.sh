@@ -1,0 +1,24 @@
+#!/bin/sh
+# Write build/src's base..HEAD back into patches/ with git format-patch,
+# removing patch files that are no longer part of the series.
+# Usage: vm/export-series.sh SRC PATCH_DIR
+set -eu
+
+src=$1
+patchdir=$2
+
+if [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
+	echo "export: $src has uncommitted changes; commit them first" >&2
+	exit 1
+fi
+mkdir -p "$patchdir"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cover=
+[ -f "$patchdir/0000-cover-letter.patch" ] && cover=1
+git -C "$src" format-patch -q --no-signature --zero-commit \
+	--numbered -o "$tmp" base..HEAD
+[ -n "$cover" ] && cp "$patchdir/0000-cover-letter.patch" "$tmp/"
+rm -f "$patchdir"/*.patch
+cp "$tmp"/*.patch "$patchdir"/ 2>/dev/null || true
+echo "export: $(ls "$tmp" | grep -vc '^0000-') patches written to $patchdir"

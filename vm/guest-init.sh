@@ -1,0 +1,40 @@
+#!/bin/sh
+# /init of the test initramfs. Mounts the pseudo filesystems, runs the job
+# named by harness.job= on the kernel command line, and powers off.
+# Results go to /dev/ttyS1 (the host's results file) and to the console.
+/bin/busybox --install -s
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+
+job=
+for arg in $(cat /proc/cmdline); do
+	case $arg in harness.job=*) job=${arg#harness.job=} ;; esac
+done
+
+results=/dev/ttyS1
+[ -c $results ] || results=/dev/null
+say() { echo "$*" | tee -a $results; }
+
+say "harness: job $job start"
+case $job in
+check)
+	# KUnit ran at boot; its report is in the kernel log. Selftests now.
+	cd /kselftest && ./run_kselftest.sh 2>&1 | tee -a $results
+	;;
+state)
+	/bin/cma-state.sh | tee -a $results
+	;;
+*)
+	say "harness: unknown job '$job'"
+	;;
+esac
+say "harness: job $job end"
+sync
+reboot -f

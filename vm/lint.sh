@@ -1,0 +1,64 @@
+#!/bin/sh
+# Lint the series: checkpatch --strict on every patch, kernel-doc on every
+# touched C file, and a W=1 build of the touched kernel objects.
+# Usage: vm/lint.sh SRC PATCH_DIR LINT_OBJ
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$1" && pwd)
+patchdir=$(cd "$2" && pwd)
+obj=$3
+problems=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+note() { problems=$((problems + $1)); }
+
+for p in "$patchdir"/*.patch; do
+	[ -e "$p" ] || continue
+	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+	"$src/scripts/checkpatch.pl" --strict --no-tree -q --root="$src" "$p" >"$log" 2>&1
+	n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$log")
+	if [ "$n" -gt 0 ]; then
+		echo "lint: checkpatch: $(basename "$p"): $n"
+		sed 's/^/    /' "$log"
+	fi
+	note "$n"
+done
+
+files=$(git -C "$src" diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h')
+for f in $files; do
+	"$src/scripts/kernel-doc" -none -Wall "$src/$f" >"$log" 2>&1
+	n=$(grep -c . "$log")
+	if [ "$n" -gt 0 ]; then
+		echo "lint: kernel-doc: $f: $n"
+		sed 's/^/    /' "$log"
+	fi
+	note "$n"
+done
+
+objs=
+for f in $files; do
+	case $f in
+	tools/* | Documentation/* | *.h) ;;
+	*.c) objs="$objs ${f%.c}.o" ;;
+	esac
+done
+if [ -n "$objs" ]; then
+	"$here/configure-kernel.sh" "$src" "$obj" "$here/../configs/base.config" \
+		"$here/../configs/test.config" "$here/../configs/lint.config" || note 1
+	# shellcheck disable=SC2086
+	env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
+		make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" W=1 $objs >"$log" 2>&1
+	rc=$?
+	n=$(grep -cE 'warning:|error:' "$log")
+	[ "$rc" != 0 ] && [ "$n" = 0 ] && n=1
+	if [ "$n" -gt 0 ]; then
+		echo "lint: W=1 build of$objs: $n"
+		sed 's/^/    /' "$log"
+	fi
+	note "$n"
+fi
+
+echo "lint: $problems problems"
+[ "$problems" = 0 ]

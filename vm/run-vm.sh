@@ -1,0 +1,42 @@
+#!/bin/sh
+# Boot a kernel and initramfs under QEMU, run one guest job, and capture the
+# serial console and the results port. Exits non-zero on timeout.
+# Usage: vm/run-vm.sh KERNEL INITRD JOB CONSOLE_LOG RESULTS_LOG
+# Environment: VM_MEM (MiB), VM_CMA (cma= value), VM_TIMEOUT (s),
+#              VM_ACCEL (tcg or kvm; tcg by default), VM_APPEND (extra args)
+set -eu
+
+kernel=$1
+initrd=$2
+job=$3
+console=$4
+results=$5
+
+mem=${VM_MEM:-1024}
+cma=${VM_CMA:-256M}
+limit=${VM_TIMEOUT:-600}
+case ${VM_ACCEL:-tcg} in
+tcg) accel="-accel tcg,thread=multi" ;;
+kvm) accel="-accel kvm -cpu host" ;;
+*) echo "run-vm: VM_ACCEL must be tcg or kvm" >&2; exit 2 ;;
+esac
+
+append="console=ttyS0 cma=$cma harness.job=$job panic=-1 oops=panic printk.time=0 ${VM_APPEND:-}"
+mkdir -p "$(dirname "$console")" "$(dirname "$results")"
+: > "$console"
+: > "$results"
+
+echo "vm: booting $(basename "$kernel") for '$job' (${mem}M RAM, cma=$cma, limit ${limit}s; console: $console)"
+start=$(date +%s)
+rc=0
+# shellcheck disable=SC2086
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 $accel -smp 2 -m "$mem" \
+	-display none -no-reboot -nodefaults \
+	-serial "file:$console" -serial "file:$results" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" || rc=$?
+echo "vm: '$job' done in $(($(date +%s) - start))s"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "vm: TIMEOUT: no result after ${limit}s" | tee -a "$console" >&2
+	exit 124
+fi
+exit "$rc"
