@@ -23,7 +23,7 @@ BENCH_CMA ?= 512M
 BENCH_TIMEOUT ?= 1800
 
 DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
-	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl
+	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl rsync
 
 # Run kbuild without our own command-line variables (FORCE=1 and friends).
 KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \

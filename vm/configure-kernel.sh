@@ -18,8 +18,10 @@ done
 new=$obj/.config.new
 make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new tinyconfig >/dev/null
 # shellcheck disable=SC2086
-(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$new" $frags) >/dev/null
-mv "$obj/.config" "$new"
+mkdir -p "$obj/.merge"
+(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj/.merge" "$new" $frags) >/dev/null
+mv "$obj/.merge/.config" "$new"
+rmdir "$obj/.merge"
 make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new olddefconfig
 
 bad=0

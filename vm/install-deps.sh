@@ -22,8 +22,8 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086
-if ! $sudo apt-get install -y -q --no-install-recommends $missing; then
-	$sudo apt-get update -q
+if ! $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
+	$sudo apt-get update -qq
 	# shellcheck disable=SC2086
-	$sudo apt-get install -y -q --no-install-recommends $missing
+	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
