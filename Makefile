@@ -6,8 +6,12 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 JOBS ?= $(shell nproc)
 
 B := build
-SRC := $(B)/src
-RES := $(B)/results
+# Another tree (a git worktree, say) can be tested with
+# `make check SRC=... OBJ=... RES=... TREE=`; TREE= skips assembling build/src.
+SRC ?= $(B)/src
+OBJ ?= $(B)/obj
+RES ?= $(B)/results
+TREE ?= tree-for-build
 TARBALL := $(B)/base/linux-source.tar.xz
 KSELFTESTS := cma_bulk
 # Fragments for both kernels; the series' own selftest fragment comes last.
@@ -27,10 +31,11 @@ DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
 
 # Run kbuild without our own command-line variables (FORCE=1 and friends).
 KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
-	make -C $(SRC) O=$(abspath $(B)/obj-$*) CC="ccache gcc" -j$(JOBS)
+	make -C $(SRC) O=$(abspath $(OBJ)-$*) CC="ccache gcc" -j$(JOBS)
 
-.PHONY: all demo check bench tree export lint deps clean
+.PHONY: all demo check bench tree tree-for-build export lint bisect-build deps clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: demo
 
@@ -45,39 +50,47 @@ $(TARBALL): | deps
 tree: $(TARBALL) | deps
 	@vm/assemble-tree.sh $(TARBALL) $(SRC) patches
 
+# The build targets use build/src as it is when it holds unexported work.
+tree-for-build: $(TARBALL) | deps
+	@KEEP_WORK=1 vm/assemble-tree.sh $(TARBALL) $(SRC) patches
+
 export:
 	@vm/export-series.sh $(SRC) patches
 
-$(B)/obj-%/.config: tree configs/base.config configs/%.config
-	@vm/configure-kernel.sh $(SRC) $(B)/obj-$* $(FRAGMENTS)
+$(OBJ)-%/.config: $(TREE) configs/base.config configs/%.config
+	@vm/configure-kernel.sh $(SRC) $(OBJ)-$* $(FRAGMENTS)
 
-kernel-%: $(B)/obj-%/.config
+kernel-%: $(OBJ)-%/.config
 	@echo "build: $* kernel (ccache in $(CCACHE_DIR))"
 	@$(KMAKE) -s bzImage
 
-kselftest-%: $(B)/obj-%/.config
+kselftest-%: $(OBJ)-%/.config
 	@$(KMAKE) -s headers >/dev/null
 	@$(KMAKE) -s TARGETS="$(KSELFTESTS)" USERLDFLAGS=-static \
-		INSTALL_PATH=$(abspath $(B)/kselftest-$*) kselftest-install >/dev/null
+		INSTALL_PATH=$(abspath $(OBJ)-$*/kselftest_install) kselftest-install >/dev/null
 
 initramfs-%: kselftest-%
-	@vm/build-initramfs.sh $(SRC) $(B)/obj-$* $(B)/kselftest-$* $(B)/initramfs-$*.cpio
+	@vm/build-initramfs.sh $(SRC) $(OBJ)-$* $(OBJ)-$*/kselftest_install $(OBJ)-$*/initramfs.cpio
 
 check: kernel-test initramfs-test
 	@rc=0; VM_MEM=$(CHECK_MEM) VM_CMA=$(CHECK_CMA) VM_TIMEOUT=$(CHECK_TIMEOUT) \
-		vm/run-vm.sh $(B)/obj-test/arch/x86/boot/bzImage $(B)/initramfs-test.cpio \
+		vm/run-vm.sh $(OBJ)-test/arch/x86/boot/bzImage $(OBJ)-test/initramfs.cpio \
 		check $(RES)/console-check.log $(RES)/results-check.log || rc=$$?; \
 	vm/collect-results.py $(abspath $(SRC)) $(RES)/console-check.log \
 		$(RES)/results-check.log $(RES)/check.ktap check $$rc
 
 demo: kernel-bench initramfs-bench
 	@VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
-		vm/run-vm.sh $(B)/obj-bench/arch/x86/boot/bzImage $(B)/initramfs-bench.cpio \
+		vm/run-vm.sh $(OBJ)-bench/arch/x86/boot/bzImage $(OBJ)-bench/initramfs.cpio \
 		state $(RES)/console-demo.log $(RES)/results-demo.log
 	@vm/print-report.sh state $(RES)/results-demo.log
 
-lint: tree
-	@vm/lint.sh $(SRC) patches $(abspath $(B)/obj-lint)
+lint: $(TREE)
+	@vm/lint.sh $(SRC) patches $(abspath $(OBJ)-lint)
+
+# Build every patch of the series on its own.
+bisect-build: $(TREE)
+	@vm/build-each-patch.sh $(SRC) $(B)/bisect $(OBJ)-bisect
 
 clean:
-	rm -rf $(B)/obj-* $(B)/kselftest-* $(B)/initramfs-* $(RES)
+	rm -rf $(OBJ)-* $(RES)

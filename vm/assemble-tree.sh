@@ -2,7 +2,8 @@
 # Assemble build/src: a git repository holding the pristine base (tag
 # "base") with the series in patches/ applied on top by git am.
 # Usage: vm/assemble-tree.sh TARBALL SRC PATCH_DIR
-# FORCE=1 discards commits and changes in SRC that are not in PATCH_DIR.
+# FORCE=1 discards commits and changes in SRC that are not in PATCH_DIR;
+# KEEP_WORK=1 leaves such a SRC alone (with a warning) instead of failing.
 set -eu
 
 tarball=$1
@@ -30,14 +31,24 @@ unhide_new_files() {
 
 if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null; then
 	dirty=$(git -C "$src" status --porcelain --untracked-files=no)
-	if [ -z "$dirty" ] && [ "$(tree_ids)" = "$(series_ids)" ]; then
+	series_file=$(mktemp)
+	trap 'rm -f "$series_file"' EXIT
+	series_ids > "$series_file"
+	if [ -z "$dirty" ] && [ "$(tree_ids)" = "$(cat "$series_file")" ]; then
 		echo "tree: $src already holds the series"
 		exit 0
 	fi
-	if [ "${FORCE:-0}" != 1 ]; then
+	# Commits of build/src that patches/ does not hold, and changes.
+	unexported=$(tree_ids | comm -23 - "$series_file")
+	if [ "${FORCE:-0}" != 1 ] && [ -n "$dirty$unexported" ] && [ "${KEEP_WORK:-0}" = 1 ]; then
+		echo "tree: WARNING: $src has work that is not in patches/; using it as it is." >&2
+		echo "tree: WARNING: only patches/ lands: commit, 'make export', then test again." >&2
+		exit 0
+	fi
+	if [ "${FORCE:-0}" != 1 ] && [ -n "$dirty$unexported" ]; then
 		echo "tree: $src has work that is not in patches/:" >&2
 		[ -n "$dirty" ] && echo "$dirty" | head -n 20 >&2
-		git -C "$src" log --oneline base..HEAD >&2
+		[ -n "$unexported" ] && echo "$(echo "$unexported" | wc -l) commit(s) in base..HEAD not in patches/" >&2
 		echo "tree: refusing to discard it. Commit and 'make export' it, or run 'make tree FORCE=1'." >&2
 		exit 1
 	fi

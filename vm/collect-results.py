@@ -183,9 +183,18 @@ def main():
         f.write('\n'.join(ktap) + '\n')
 
     counts, text = kunit_parse(src, ktap)
+    # kunit.py prints a failed test's log just before its [FAILED] line.
+    log = []
     for line in text.splitlines():
-        if re.search(r'\[(FAILED|CRASHED|ERROR)\]|\bnot ok\b|ERROR', line):
-            print('check: ' + line.strip())
+        line = re.sub(r'^\[\d\d:\d\d:\d\d\] ', '', line)
+        if re.match(r'\[(PASSED|SKIPPED)\]|=+', line):
+            log = []
+        elif re.match(r'\[(FAILED|CRASHED|ERROR)\]', line):
+            for l in log + [line]:
+                print('check: ' + l)
+            log = []
+        else:
+            log.append(line)
 
     for kind, idx in find_reports(console):
         problems.append(f'{kind} report on the console {running_test(console, idx)} '
