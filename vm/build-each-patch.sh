@@ -7,11 +7,10 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$1" && pwd)
-wt=$2
+wt=$(mkdir -p "$(dirname "$2")" && cd "$(dirname "$2")" && pwd)/$(basename "$2")
 obj=$(mkdir -p "$3" && cd "$3" && pwd)
 
 [ -d "$wt" ] || git -C "$src" worktree add -q --detach "$wt" base
-wt=$(cd "$wt" && pwd)
 good=0
 total=0
 for c in $(git -C "$src" rev-list --reverse base..HEAD); do
