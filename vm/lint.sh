@@ -53,7 +53,8 @@ for f in $files; do
 done
 if [ -n "$objs" ]; then
 	"$here/configure-kernel.sh" "$src" "$obj" "$here/../configs/base.config" \
-		"$here/../configs/test.config" "$here/../configs/lint.config" || note 1
+		"$here/../configs/test.config" "$here/../configs/lint.config" \
+		"$src/tools/testing/selftests/cma_bulk/config" || note 1
 	# shellcheck disable=SC2086
 	env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
 		make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" W=1 $objs >"$log" 2>&1
