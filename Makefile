@@ -21,7 +21,7 @@ FRAGMENTS = configs/base.config configs/$*.config \
 # The VM for `make check` and for the demo/bench.
 CHECK_MEM ?= 1024
 CHECK_CMA ?= 256M
-CHECK_TIMEOUT ?= 900
+CHECK_TIMEOUT ?= 1500
 BENCH_MEM ?= 2048
 BENCH_CMA ?= 512M
 BENCH_TIMEOUT ?= 1800
