@@ -13,18 +13,19 @@ OBJ ?= $(B)/obj
 RES ?= $(B)/results
 TREE ?= tree-for-build
 TARBALL := $(B)/base/linux-source.tar.xz
-KSELFTESTS := cma_bulk
+# The series' selftests, and the dma-buf heap tests its chunk heap must pass.
+KSELFTESTS := cma_bulk dmabuf-heaps
 # Fragments for both kernels; the series' own selftest fragment comes last.
 FRAGMENTS = configs/base.config configs/$*.config \
 	$(wildcard $(SRC)/tools/testing/selftests/cma_bulk/config)
 
 # The VM for `make check` and for the demo/bench.
-CHECK_MEM ?= 1024
-CHECK_CMA ?= 256M
-CHECK_TIMEOUT ?= 1500
+CHECK_MEM ?= 1536
+CHECK_CMA ?= 384M
+CHECK_TIMEOUT ?= 2400
 BENCH_MEM ?= 2048
 BENCH_CMA ?= 512M
-BENCH_TIMEOUT ?= 1800
+BENCH_TIMEOUT ?= 3600
 
 DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
 	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl rsync
@@ -57,7 +58,8 @@ tree-for-build: $(TARBALL) | deps
 export:
 	@vm/export-series.sh $(SRC) patches
 
-$(OBJ)-%/.config: $(TREE) configs/base.config configs/%.config
+$(OBJ)-%/.config: $(TREE) configs/base.config configs/%.config \
+		$(wildcard $(SRC)/tools/testing/selftests/cma_bulk/config)
 	@vm/configure-kernel.sh $(SRC) $(OBJ)-$* $(FRAGMENTS)
 
 kernel-%: $(OBJ)-%/.config
@@ -79,11 +81,22 @@ check: kernel-test initramfs-test
 	vm/collect-results.py $(abspath $(SRC)) $(RES)/console-check.log \
 		$(RES)/results-check.log $(RES)/check.ktap check $$rc
 
+# The guest runs tools/testing/selftests/cma_bulk/cma_bulk_bench with
+# these arguments (comma-separated); vm/bench-report.py makes the tables.
+BENCH_ARGS ?= all
+DEMO_ARGS ?= -r,1,-c,30,demo
+BENCH_VM = VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
+	vm/run-vm.sh $(OBJ)-bench/arch/x86/boot/bzImage $(OBJ)-bench/initramfs.cpio bench
+
 demo: kernel-bench initramfs-bench
-	@VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
-		vm/run-vm.sh $(OBJ)-bench/arch/x86/boot/bzImage $(OBJ)-bench/initramfs.cpio \
-		state $(RES)/console-demo.log $(RES)/results-demo.log
-	@vm/print-report.sh state $(RES)/results-demo.log
+	@VM_APPEND="harness.bench=$(DEMO_ARGS)" $(BENCH_VM) \
+		$(RES)/console-demo.log $(RES)/results-demo.log
+	@vm/bench-report.py demo $(RES)/results-demo.log $(RES)
+
+bench: kernel-bench initramfs-bench
+	@VM_APPEND="harness.bench=$(BENCH_ARGS)" $(BENCH_VM) \
+		$(RES)/console-bench.log $(RES)/results-bench.log
+	@vm/bench-report.py bench $(RES)/results-bench.log $(RES)
 
 lint: $(TREE)
 	@vm/lint.sh $(SRC) patches $(abspath $(OBJ)-lint)

@@ -17,7 +17,6 @@ mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
 cp /bin/busybox "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 cp "$here/guest-init.sh" "$stage/init"
-cp "$here/guest-cma-state.sh" "$stage/bin/cma-state.sh"
 cp "$here/guest-timeout.sh" "$stage/usr/bin/timeout"
 [ -d "$kst" ] && cp -a "$kst/." "$stage/kselftest/"
 

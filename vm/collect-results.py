@@ -75,15 +75,31 @@ def kselftest_section(results, job):
         return None
     out = []
     nested = False
+    plan = seen = 0
+    prog = 'the program'
     for line in results[begin:]:
         if line.startswith('harness: job'):
             break
+        m = re.match(r'# selftests: \S+: (\S+)', line)
+        if m and not nested:
+            prog = m.group(1)
         if line.startswith('# TAP version') or line.startswith('# KTAP version'):
             nested = True
+            plan = seen = 0
         if nested and line.startswith('# '):
+            m = re.match(r'1\.\.(\d+)', line[2:])
+            if m:
+                plan = int(m.group(1))
+            elif re.match(r'(not )?ok \d+ ', line[2:]):
+                seen += 1
             out.append('    ' + line[2:])
             continue
         if re.match(r'(not )?ok \d+ ', line):
+            if nested:
+                # A program killed by its timeout leaves results missing:
+                # count each as a failure rather than losing the count.
+                out += [f'    not ok {n} result {n} of {prog} missing: it '
+                        'stopped before reporting it' for n in range(seen + 1, plan + 1)]
             nested = False
         out.append(line)
     start = next((i for i, l in enumerate(out) if 'TAP version' in l), None)

@@ -18,8 +18,12 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
 
 job=
+bench_args=
 for arg in $(cat /proc/cmdline); do
-	case $arg in harness.job=*) job=${arg#harness.job=} ;; esac
+	case $arg in
+	harness.job=*) job=${arg#harness.job=} ;;
+	harness.bench=*) bench_args=$(echo "${arg#harness.bench=}" | tr , ' ') ;;
+	esac
 done
 
 results=/dev/ttyS1
@@ -32,8 +36,10 @@ check)
 	# KUnit ran at boot; its report is in the kernel log. Selftests now.
 	cd /kselftest && ./run_kselftest.sh 2>&1 | tee -a $results
 	;;
-state)
-	/bin/cma-state.sh | tee -a $results
+bench)
+	# harness.bench=ARG,ARG... holds cma_bulk_bench's arguments.
+	# shellcheck disable=SC2086
+	/kselftest/cma_bulk/cma_bulk_bench ${bench_args:-all} | tee -a $results
 	;;
 *)
 	say "harness: unknown job '$job'"

@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""Turn the benchmark's measurements into tables.
+
+The guest's cma_bulk_bench prints one line per measurement:
+  run,scenario,param,method,rep,requested,allocated,obtainable,time_ms,
+      migrated_pages,pcp_drains,lru_drains,data_intact,capped
+  skip,scenario,param,method,reason
+This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
+OUTDIR/bench.csv (the median of each method, spec section 4, with the sweep
+parameter, min, max and repetitions appended), OUTDIR/bench.md and the data
+files of the plot, draws OUTDIR/bench.png with vm/bench-plot.gp, and prints
+the S1 table. For `demo` it prints the short
+report of `make`.
+
+Usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR
+"""
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+
+RUN_FIELDS = ['scenario', 'param', 'method', 'rep', 'requested', 'allocated',
+              'obtainable', 'time_ms', 'migrated_pages', 'pcp_drains',
+              'lru_drains', 'data_intact', 'capped']
+SPEC_FIELDS = ['scenario', 'method', 'requested', 'allocated', 'obtainable',
+               'time_ms', 'migrated_pages', 'pcp_drains', 'lru_drains',
+               'data_intact', 'capped']
+EXTRA_FIELDS = ['param', 'time_min_ms', 'time_max_ms', 'reps']
+INTS = ['param', 'rep', 'requested', 'allocated', 'obtainable',
+        'migrated_pages', 'pcp_drains', 'lru_drains', 'data_intact', 'capped']
+REFS = ['cma_alloc_order4', 'migrate_limit', 'oracle_limit', 'copy_limit']
+DESCRIPTION = {
+    'cma_alloc_300M': 'one cma_alloc() of 300 MiB',
+    'cma_alloc_order4': 'cma_alloc() of 64 KiB, 4800 times',
+    'cma_alloc_2M': 'cma_alloc() of 2 MiB until 300 MiB',
+    'bulk_normal': 'cma_alloc_bulk(), NORMAL mode',
+    'bulk_fast': 'cma_alloc_bulk(), FAST mode',
+    'bulk_hard': 'cma_alloc_bulk(), HARD mode',
+    'migrate_limit': "migrate_pages() alone on bulk_fast's chunks",
+    'oracle_limit': 'migrate_pages() alone, fewest pages possible',
+    'copy_limit': "copy_highpage() of bulk_fast's page count",
+}
+
+
+def fail(msg):
+    print(f'bench: {msg}', file=sys.stderr)
+    sys.exit(1)
+
+
+def read_log(path):
+    runs, skips, info = [], [], {}
+    try:
+        lines = open(path, errors='replace').read().splitlines()
+    except OSError as e:
+        fail(f'cannot read {path}: {e.strerror}')
+    for line in lines:
+        line = line.strip('\r')
+        if line.startswith('run,'):
+            vals = line.split(',')[1:]
+            if len(vals) != len(RUN_FIELDS):
+                fail(f'malformed line in {path}: {line}')
+            row = dict(zip(RUN_FIELDS, vals))
+            for k in INTS:
+                row[k] = int(row[k])
+            row['time_ms'] = float(row['time_ms'])
+            runs.append(row)
+        elif line.startswith('info,'):
+            vals = line.split(',')
+            info[vals[1]] = [int(v) for v in vals[2:]]
+        elif line.startswith('skip,'):
+            scen, param, method, reason = line.split(',', 4)[1:]
+            skips.append((scen, int(param), method, reason))
+    return runs, skips, info
+
+
+def scenario_text(info):
+    """S1's state in words, from what the guest reported."""
+    pages, pb = info.get('area', [131072, 512])
+    kernel, pins = info.get('busy', [0, 0])
+    return (f'{pages * 4 // 1024} MiB CMA area at least half full of movable pages, with a '
+            f'busy page in every 8th pageblock ({pb * 4 // 1024} MiB pageblocks in this '
+            f'kernel): {kernel} unmovable kernel pages and {pins} pinned user pages')
+
+
+def summarise(runs):
+    """One row per (scenario, param, method), in the order first seen: the
+    median time, and the other columns from the repetition nearest it."""
+    groups = {}
+    for r in runs:
+        groups.setdefault((r['scenario'], r['param'], r['method']), []).append(r)
+    rows = []
+    for (scen, param, method), reps in groups.items():
+        times = [r['time_ms'] for r in reps]
+        med = statistics.median(times)
+        near = min(reps, key=lambda r: abs(r['time_ms'] - med))
+        row = dict(near)
+        row.update(time_ms=med, time_min_ms=min(times), time_max_ms=max(times),
+                   reps=len(reps),
+                   data_intact=int(all(r['data_intact'] for r in reps)),
+                   capped=int(any(r['capped'] for r in reps)))
+        rows.append(row)
+    return rows
+
+
+def fmt_ms(ms):
+    return f'{ms:.0f}' if ms >= 100 else f'{ms:.1f}' if ms >= 1 else f'{ms:.2f}'
+
+
+def ratio(a, b, capped=False):
+    if not a or not b:
+        return '-'
+    return ('>' if capped else '') + (f'{a / b:.1f}x' if a / b < 100 else f'{a / b:.0f}x')
+
+
+def s1_table(rows):
+    s1 = [r for r in rows if r['scenario'] == 'S1']
+    by = {r['method']: r for r in s1}
+    head = ['method', 'allocated', 'obtainable', 'time_ms (median)',
+            'min-max', 'migrated', 'pcp', 'lru', 'intact', 'capped',
+            'speedup vs cma_alloc_order4', '/ migrate_limit',
+            '/ oracle_limit', '/ copy_limit']
+    out = []
+    for r in s1:
+        ref = by.get('cma_alloc_order4')
+        speed = '-' if not ref or r is ref else \
+            ratio(ref['time_ms'], r['time_ms'], ref['capped'] and not r['capped'])
+        cells = [r['method'], '-' if r['method'].endswith('_limit') else
+                 f"{r['allocated']}/{r['requested']}", str(r['obtainable']),
+                 fmt_ms(r['time_ms']),
+                 f"{fmt_ms(r['time_min_ms'])}-{fmt_ms(r['time_max_ms'])}",
+                 str(r['migrated_pages']), str(r['pcp_drains']),
+                 str(r['lru_drains']), 'yes' if r['data_intact'] else 'NO',
+                 'yes' if r['capped'] else '', speed]
+        for lim in REFS[1:]:
+            cells.append(ratio(r['time_ms'], by[lim]['time_ms'], r['capped'])
+                         if lim in by else '-')
+        out.append(cells)
+    return head, out
+
+
+def markdown(head, rows):
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
+    return '\n'.join(lines)
+
+
+def text_table(head, rows):
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    line = lambda cells: '  '.join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return '\n'.join([line(head)] + [line(r) for r in rows])
+
+
+def slope(points):
+    """Least squares: ms per 1000 chunks, intercept, and r^2."""
+    if len(points) < 2:
+        return None
+    xs, ys = zip(*points)
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in points)
+    syy = sum((y - my) ** 2 for y in ys)
+    if not sxx:
+        return None
+    b = sxy / sxx
+    r2 = sxy * sxy / (sxx * syy) if syy else 1.0
+    return b * 1000, my - b * mx, r2
+
+
+def sweep_tables(rows, skips):
+    out = []
+    titles = {
+        'sweep_nr': ('nr_requests', 'Cost against the number of order-4 chunks '
+                     'requested (area half full of movable pages, no busy pages)'),
+        'sweep_occupancy': ('occupancy %', '4800 order-4 chunks against the share '
+                            'of the area held by movable pages'),
+        'sweep_order': ('order', '300 MiB as chunks of each order, half-full area'),
+    }
+    for scen, (pname, title) in titles.items():
+        srows = [r for r in rows if r['scenario'] == scen]
+        if not srows:
+            continue
+        methods = list(dict.fromkeys(r['method'] for r in srows))
+        params = list(dict.fromkeys(r['param'] for r in srows))
+        by = {(r['param'], r['method']): r for r in srows}
+        head = [pname] + [f'{m} ms (min-max)' for m in methods] + \
+            [f'{m} got/drains pcp,lru' for m in methods]
+        body = []
+        for p in params:
+            cells = [str(p)]
+            for m in methods:
+                r = by.get((p, m))
+                cells.append(f"{fmt_ms(r['time_ms'])} ({fmt_ms(r['time_min_ms'])}-"
+                             f"{fmt_ms(r['time_max_ms'])}){' capped' if r['capped'] else ''}"
+                             if r else 'skipped')
+            for m in methods:
+                r = by.get((p, m))
+                cells.append(f"{r['allocated']}/{r['requested']} "
+                             f"{r['pcp_drains']},{r['lru_drains']}"
+                             f"{'' if r['data_intact'] else ' DATA LOST'}" if r else '-')
+            body.append(cells)
+        out.append(f'### {scen}: {title}\n\n' + markdown(head, body))
+        if scen == 'sweep_nr':
+            lines = []
+            for m in methods:
+                s = slope([(p, by[(p, m)]['time_ms']) for p in params
+                           if (p, m) in by and not by[(p, m)]['capped']])
+                if s:
+                    lines.append(f'- {m}: {s[0]:.1f} ms per 1000 chunks, '
+                                 f'intercept {s[1]:.1f} ms, r^2 {s[2]:.3f}')
+            out.append('Linear fit of the median times (least squares):\n\n' +
+                       '\n'.join(lines))
+    sk = [s for s in skips]
+    if sk:
+        out.append('### Skipped\n\n' + '\n'.join(
+            f'- {s} {p} {m}: {why}' for s, p, m, why in sk))
+    return out
+
+
+def targets(rows):
+    by = {(r['scenario'], r['method']): r for r in rows}
+    fast, o4 = by.get(('S1', 'bulk_fast')), by.get(('S1', 'cma_alloc_order4'))
+    mig, cp = by.get(('S1', 'migrate_limit')), by.get(('S1', 'copy_limit'))
+    hard = by.get(('S1', 'bulk_hard'))
+    lines = []
+    if fast:
+        lines.append(f"- bulk_fast got {fast['allocated']}/{fast['requested']}, data "
+                     f"{'intact' if fast['data_intact'] else 'NOT intact'}, "
+                     f"{fast['pcp_drains']} PCP and {fast['lru_drains']} LRU drains "
+                     "(target: all, intact, 0 and 0).")
+        if o4:
+            lines.append(f"- bulk_fast vs cma_alloc_order4: "
+                         f"{ratio(o4['time_ms'], fast['time_ms'], o4['capped'])} faster"
+                         f"{' (cma_alloc_order4 was stopped at the cap)' if o4['capped'] else ''}"
+                         " (target: at least 10x).")
+        if mig:
+            lines.append(f"- bulk_fast / migrate_limit: {ratio(fast['time_ms'], mig['time_ms'])}"
+                         f" ({fast['migrated_pages']} against {mig['migrated_pages']} pages "
+                         "migrated; target: at most 1.5x).")
+        if cp:
+            lines.append(f"- bulk_fast / copy_limit: {ratio(fast['time_ms'], cp['time_ms'])}: "
+                         "migration's own cost over copying the data.")
+    if hard:
+        lines.append(f"- bulk_hard got {hard['allocated']} of the {hard['obtainable']} "
+                     "chunks that hold no busy page "
+                     f"(requested {hard['requested']}).")
+    normal = [r for r in rows if r['scenario'] == 'sweep_nr' and r['method'] == 'bulk_normal']
+    if normal:
+        lines.append('- bulk_normal drains (PCP, LRU) per call across sweep_nr: ' +
+                     ', '.join(f"{r['param']}: {r['pcp_drains']},{r['lru_drains']}"
+                               for r in normal) + ' (target: constant).')
+    return lines
+
+
+def write_bench(rows, runs, skips, info, outdir):
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, 'bench-runs.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, RUN_FIELDS, extrasaction='ignore')
+        w.writeheader()
+        w.writerows(runs)
+    with open(os.path.join(outdir, 'bench.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, SPEC_FIELDS + EXTRA_FIELDS, extrasaction='ignore')
+        w.writeheader()
+        for r in rows:
+            w.writerow(dict(r, time_ms=f"{r['time_ms']:.3f}"))
+    # Data for vm/bench-plot.gp.
+    with open(os.path.join(outdir, 'bench-plot-s1.dat'), 'w') as f:
+        for r in rows:
+            if r['scenario'] == 'S1':
+                label = '""' if r['method'].endswith('_limit') else \
+                    f"{r['allocated']}{'(capped)' if r['capped'] else ''}"
+                f.write(f"{r['method']} {r['time_ms']:.3f} {label}\n")
+    with open(os.path.join(outdir, 'bench-plot-nr.dat'), 'w') as f:
+        for m in ('bulk_fast', 'bulk_normal', 'cma_alloc_order4'):
+            pts = [r for r in rows if r['scenario'] == 'sweep_nr' and r['method'] == m]
+            f.write(f'# {m}\n')
+            for r in pts:
+                f.write(f"{r['param']} {r['time_ms']:.3f}\n")
+            f.write('\n\n')
+
+    head, body = s1_table(rows)
+    md = ['# cma_alloc_bulk benchmark', '',
+          textwrap.fill('Scenario S1 (spec section 3): 4800 order-4 chunks (300 MiB) from a ' +
+                        scenario_text(info) + '. Times are medians of the repetitions; '
+                        'min-max shows the spread.', 78),
+          'Measured under QEMU TCG with 2 vCPUs: absolute times are not those of',
+          'hardware, compare ratios.', '',
+          '## S1', '', markdown(head, body), '',
+          '## Targets (reported, not asserted)', ''] + targets(rows) + ['']
+    for part in sweep_tables(rows, skips):
+        md += [part, '']
+    with open(os.path.join(outdir, 'bench.md'), 'w') as f:
+        f.write('\n'.join(md))
+    return head, body
+
+
+def demo(rows, info):
+    by = {r['method']: r for r in rows if r['scenario'] == 'S1'}
+    need = ['cma_alloc_order4', 'bulk_fast', 'migrate_limit', 'copy_limit']
+    missing = [m for m in need if m not in by]
+    if missing:
+        fail('the demo did not measure ' + ', '.join(missing) +
+             '; see the console log')
+    head = ['method', 'what it does', 'got', 'time', 'pages moved',
+            'drain IPIs (PCP+LRU)', 'data intact']
+    body = []
+    for m in need:
+        r = by[m]
+        got = f"{r['allocated']}/{r['requested']}" if m in ('cma_alloc_order4', 'bulk_fast') else '-'
+        t = f"{fmt_ms(r['time_ms'])} ms" + (' (stopped at the cap)' if r['capped'] else '')
+        drains = str(r['pcp_drains'] + r['lru_drains']) if got != '-' else '-'
+        body.append([m, DESCRIPTION[m], got, t, str(r['migrated_pages']), drains,
+                     'yes' if r['data_intact'] else 'NO'])
+    o4, fast = by['cma_alloc_order4'], by['bulk_fast']
+    print()
+    print('Demo: a secure-video driver asks for 4800 chunks of 64 KiB (300 MiB) from a')
+    print(textwrap.fill(scenario_text(info) + '. The movable pages must be moved out of '
+                        'the way; the busy pages cannot move.', 78))
+    print()
+    print(text_table(head, body))
+    print()
+    print(f"cma_alloc_bulk(FAST) got {fast['allocated']} chunks in {fmt_ms(fast['time_ms'])} ms; "
+          f"{o4['requested']} cma_alloc() calls got {o4['allocated']}"
+          f"{' before they were stopped' if o4['capped'] else ''} in {fmt_ms(o4['time_ms'])} ms:")
+    print(f"the bulk call was {ratio(o4['time_ms'], fast['time_ms'], o4['capped'])} faster.")
+    print('Each cma_alloc() call drains the per-CPU page and LRU lists of every CPU')
+    print('(an IPI each) and retries pinned pages; the bulk call skips busy chunks and')
+    print("moves each page once. migrate_limit and copy_limit are floors: the time")
+    print("migrate_pages() alone and a plain copy take for bulk_fast's pages.")
+    print('Times are from QEMU TCG (2 vCPUs): compare ratios, not absolute times.')
+    print('Full benchmark: make bench.')
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in ('bench', 'demo'):
+        fail('usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR')
+    job, log, outdir = sys.argv[1:]
+    runs, skips, info = read_log(log)
+    if not runs:
+        fail(f'no measurements in {log}; see the console log beside it')
+    rows = summarise(runs)
+    if job == 'demo':
+        demo(rows, info)
+        return
+    head, body = write_bench(rows, runs, skips, info, outdir)
+    plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-plot.gp')
+    have = lambda scen: int(any(r['scenario'] == scen for r in rows))
+    try:
+        subprocess.run(['gnuplot', '-e', f"dir='{outdir}'; have_s1={have('S1')}; "
+                        f"have_nr={have('sweep_nr')}", plot], check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        fail(f'gnuplot could not draw {outdir}/bench.png: {e}')
+    print()
+    if body:
+        print('S1: 4800 order-4 chunks from a half-full 512 MiB area with busy pages')
+        print(text_table(head, body))
+    else:
+        print('S1 was not run (BENCH_ARGS); see bench.md for the sweeps.')
+    for s in skips:
+        print(f'skipped: {s[0]} {s[1]} {s[2]}: {s[3]}')
+    print(f'bench: {len(runs)} measurements; {outdir}/bench.csv, bench.md, bench.png')
+
+
+if __name__ == '__main__':
+    main()
