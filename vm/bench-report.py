@@ -38,7 +38,7 @@ DESCRIPTION = {
     'bulk_normal': 'cma_alloc_bulk(), NORMAL mode',
     'bulk_fast': 'cma_alloc_bulk(), FAST mode',
     'bulk_hard': 'cma_alloc_bulk(), HARD mode',
-    'migrate_limit': "migrate_pages() alone on bulk_fast's chunks",
+    'migrate_limit': "migrate_pages() alone, bulk_fast's page count",
     'oracle_limit': 'migrate_pages() alone, fewest pages possible',
     'copy_limit': "copy_highpage() of bulk_fast's page count",
 }
@@ -209,7 +209,15 @@ def sweep_tables(rows, skips):
                 if s:
                     lines.append(f'- {m}: {s[0]:.1f} ms per 1000 chunks, '
                                  f'intercept {s[1]:.1f} ms, r^2 {s[2]:.3f}')
-            out.append('Linear fit of the median times (least squares):\n\n' +
+            for m in methods:
+                s = slope([(by[(p, m)]['migrated_pages'], by[(p, m)]['time_ms'])
+                           for p in params if (p, m) in by and not by[(p, m)]['capped']])
+                if s:
+                    lines.append(f'- {m} against pages migrated: {s[0]:.1f} ms per 1000 pages, '
+                                 f'intercept {s[1]:.1f} ms, r^2 {s[2]:.3f}')
+            out.append('Linear fits of the median times (least squares). The bulk '
+                       'calls take free chunks first, so their cost follows the pages '
+                       'they must migrate rather than the chunks requested:\n\n' +
                        '\n'.join(lines))
     sk = [s for s in skips]
     if sk:

@@ -14,11 +14,14 @@ fi
 mkdir -p "$patchdir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# A cover letter, if the series has one, keeps its subject and text and
+# gets a fresh shortlog and diffstat.
 cover=
-[ -f "$patchdir/0000-cover-letter.patch" ] && cover=1
+[ -f "$patchdir/0000-cover-letter.patch" ] && cover=--cover-letter
 git -C "$src" format-patch -q --no-signature --zero-commit \
-	--numbered -o "$tmp" base..HEAD
-[ -n "$cover" ] && cp "$patchdir/0000-cover-letter.patch" "$tmp/"
+	--numbered $cover -o "$tmp" base..HEAD
+[ -n "$cover" ] && "$(dirname "$0")/refresh-cover-letter.py" \
+	"$patchdir/0000-cover-letter.patch" "$tmp/0000-cover-letter.patch"
 rm -f "$patchdir"/*.patch
 cp "$tmp"/*.patch "$patchdir"/ 2>/dev/null || true
 echo "export: $(ls "$tmp" | grep -vc '^0000-') patches written to $patchdir"

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Carry the subject and text of the series' cover letter over to a cover
+letter that git format-patch --cover-letter has just generated, so that
+its shortlog, diffstat and patch count follow the series.
+
+Usage: vm/refresh-cover-letter.py OLD NEW   (NEW is rewritten)
+"""
+import re
+import sys
+
+SHORTLOG = re.compile(r'^\S.* \(\d+\):$')
+
+
+def split(text):
+    """Header lines, body lines before the shortlog, the rest."""
+    lines = text.split('\n')
+    end = lines.index('')
+    body = lines[end + 1:]
+    start = next((i for i, l in enumerate(body) if SHORTLOG.match(l)), len(body))
+    return lines[:end], body[:start], body[start:]
+
+
+def main():
+    old_path, new_path = sys.argv[1:3]
+    old_head, old_blurb, _ = split(open(old_path).read())
+    new_head, _, new_rest = split(open(new_path).read())
+    old_subject = next((l for l in old_head if l.startswith('Subject:')), '')
+    text = re.sub(r'^Subject: \[PATCH [0-9/]+\] ', '', old_subject)
+    out = []
+    for line in new_head:
+        if line.startswith('Subject:'):
+            line = re.sub(r'\*\*\* SUBJECT HERE \*\*\*', text, line)
+        out.append(line)
+    if any('*** BLURB HERE ***' in l for l in old_blurb):
+        sys.exit('cover letter: write the text of patches/0000-cover-letter.patch first')
+    open(new_path, 'w').write('\n'.join(out + [''] + old_blurb + new_rest))
+
+
+if __name__ == '__main__':
+    main()
