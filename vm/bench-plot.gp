@@ -30,7 +30,7 @@ set style data linespoints
 set title "sweep\\_nr: time against chunks requested (half-full area)"
 set xlabel "nr\\_requests (order-4 chunks)"
 set xtics norotate auto
-set key top left noenhanced
+set key bottom right noenhanced
 if (have_nr) {
 	plot for [i=0:2] dir.'/bench-plot-nr.dat' index i using 1:2 \
 	     with linespoints lw 2 pt 7 \
