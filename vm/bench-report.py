@@ -50,7 +50,7 @@ def fail(msg):
 
 
 def read_log(path):
-    runs, skips, info = [], [], {}
+    runs, skips, info, blocks = [], [], {}, []
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError as e:
@@ -72,7 +72,26 @@ def read_log(path):
         elif line.startswith('skip,'):
             scen, param, method, reason = line.split(',', 4)[1:]
             skips.append((scen, int(param), method, reason))
-    return runs, skips, info
+        elif line.startswith('pageblocks,'):
+            vals = line.split(',')[1:]
+            if len(vals) != 8:
+                fail(f'malformed line in {path}: {line}')
+            blocks.append((vals[0], int(vals[1]), vals[2]) +
+                          tuple(int(v) for v in vals[4:]))
+    return runs, skips, info, blocks
+
+
+def pageblock_lines(blocks):
+    """S1's unmovable and movable pageblocks before and after each method."""
+    lines = []
+    for method in dict.fromkeys(b[2] for b in blocks if b[0] == 'S1'):
+        reps = [b[3:] for b in blocks if b[0] == 'S1' and b[2] == method]
+        du = sorted(r[1] - r[0] for r in reps)[len(reps) // 2]
+        dm = sorted(r[3] - r[2] for r in reps)[len(reps) // 2]
+        lines.append(f'- {method}: unmovable {reps[0][0]} -> {reps[0][1]}, movable '
+                     f'{reps[0][2]} -> {reps[0][3]} (first run); median change '
+                     f'{du:+d} unmovable, {dm:+d} movable over {len(reps)} runs.')
+    return lines
 
 
 def scenario_text(info):
@@ -261,7 +280,7 @@ def targets(rows):
     return lines
 
 
-def write_bench(rows, runs, skips, info, outdir):
+def write_bench(rows, runs, skips, info, blocks, outdir):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, 'bench-runs.csv'), 'w', newline='') as f:
         w = csv.DictWriter(f, RUN_FIELDS, extrasaction='ignore')
@@ -296,6 +315,11 @@ def write_bench(rows, runs, skips, info, outdir):
           'hardware, compare ratios.', '',
           '## S1', '', markdown(head, body), '',
           '## Targets (reported, not asserted)', ''] + targets(rows) + ['']
+    if blocks:
+        md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
+               'Where migration targets went: a method whose targets land in',
+               'unmovable pageblocks would grow their number.', ''] + \
+            pageblock_lines(blocks) + ['']
     for part in sweep_tables(rows, skips):
         md += [part, '']
     with open(os.path.join(outdir, 'bench.md'), 'w') as f:
@@ -344,14 +368,14 @@ def main():
     if len(sys.argv) != 4 or sys.argv[1] not in ('bench', 'demo'):
         fail('usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR')
     job, log, outdir = sys.argv[1:]
-    runs, skips, info = read_log(log)
+    runs, skips, info, blocks = read_log(log)
     if not runs:
         fail(f'no measurements in {log}; see the console log beside it')
     rows = summarise(runs)
     if job == 'demo':
         demo(rows, info)
         return
-    head, body = write_bench(rows, runs, skips, info, outdir)
+    head, body = write_bench(rows, runs, skips, info, blocks, outdir)
     plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-plot.gp')
     have = lambda scen: int(any(r['scenario'] == scen for r in rows))
     try:
@@ -365,6 +389,10 @@ def main():
         print(text_table(head, body))
     else:
         print('S1 was not run (BENCH_ARGS); see bench.md for the sweeps.')
+    if blocks:
+        print()
+        print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
+        print('\n'.join(pageblock_lines(blocks)))
     for s in skips:
         print(f'skipped: {s[0]} {s[1]} {s[2]}: {s[3]}')
     print(f'bench: {len(runs)} measurements; {outdir}/bench.csv, bench.md, bench.png')
