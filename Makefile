@@ -76,12 +76,13 @@ initramfs-%: kselftest-%
 
 # CHECK_ARGS=-t,cma_bulk:cma_bulk_busy runs part of the selftests (the
 # arguments of run_kselftest.sh, comma-separated); KUnit always runs.
+# vm/expected-tests.txt lists the tests the check expects.
 CHECK_ARGS ?=
 check: kernel-test initramfs-test
 	@rc=0; VM_APPEND="$(if $(CHECK_ARGS),harness.check=$(CHECK_ARGS))" VM_MEM=$(CHECK_MEM) VM_CMA=$(CHECK_CMA) VM_TIMEOUT=$(CHECK_TIMEOUT) \
 		vm/run-vm.sh $(OBJ)-test/arch/x86/boot/bzImage $(OBJ)-test/initramfs.cpio \
 		check $(RES)/console-check.log $(RES)/results-check.log || rc=$$?; \
-	vm/collect-results.py $(abspath $(SRC)) $(RES)/console-check.log \
+	CHECK_ARGS="$(CHECK_ARGS)" vm/collect-results.py $(abspath $(SRC)) $(RES)/console-check.log \
 		$(RES)/results-check.log $(RES)/check.ktap check $$rc
 
 # The guest runs tools/testing/selftests/cma_bulk/cma_bulk_bench with

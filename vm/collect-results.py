@@ -5,9 +5,19 @@ the kernel's kunit.py count it, and scan the console for kernel reports.
 Usage: collect-results.py SRC CONSOLE_LOG RESULTS_LOG OUT_KTAP JOB [VM_RC]
 
 Prints the reports it finds, then the line "check: N passed, M failed,
-K skipped", and exits non-zero on any failure, missing result, timeout,
-panic, or oops/BUG/WARNING/KASAN/lockdep/hung-task report.
+K skipped (E expected, A allowed to skip)", and exits non-zero on any
+failure, missing result, timeout, panic, or oops/BUG/WARNING/KASAN/
+lockdep/hung-task report.
+
+It also compares the results with the list of expected tests,
+vm/expected-tests.txt (or $EXPECTED_TESTS; the format is described at its
+top): an expected test without a result, a skipped test not marked
+skip-ok, and a test that passed or skipped without being in the list are
+failures. $CHECK_ARGS holds the make variable of that name (run_kselftest.sh
+arguments, comma-separated): with -t/-c only the kselftests they select are
+expected. KUnit cases are expected unless $EXPECT_KUNIT is 0.
 """
+import json
 import os
 import re
 import subprocess
@@ -31,6 +41,8 @@ REPORTS = [
 PROGRESS = re.compile(r'# Subtest: (\S+)|#\s+RUN\s+(\S+)|# selftests: (.+)$|'
                       r'^\s*(?:# )*(?:not )?ok \d+ (.+)$')
 SUMMARY = re.compile(r'Ran (\d+) tests?: (.*)$')
+EXPECTED_TESTS = os.environ.get('EXPECTED_TESTS') or \
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), 'expected-tests.txt')
 
 
 def read_lines(path):
@@ -125,14 +137,26 @@ def kselftest_section(results, job):
 
 
 def kunit_parse(src, lines):
-    """Run kunit.py parse on @lines; return (counts dict, its output)."""
-    with tempfile.NamedTemporaryFile('w', suffix='.ktap', delete=False) as f:
-        f.write('\n'.join(lines) + '\n')
-        path = f.name
-    proc = subprocess.run(
-        [sys.executable, os.path.join(src, 'tools/testing/kunit/kunit.py'),
-         'parse', path], capture_output=True, text=True)
-    os.unlink(path)
+    """Run kunit.py parse on @lines; return (counts dict, its output, the
+    test cases as (group names from the top, name, PASS/SKIP/FAIL/ERROR))."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'results.ktap')
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        proc = subprocess.run(
+            [sys.executable, os.path.join(src, 'tools/testing/kunit/kunit.py'),
+             'parse', f'--json={path}.json', path], capture_output=True, text=True)
+        try:
+            with open(path + '.json') as f:
+                groups = [([], json.load(f))]
+        except (OSError, ValueError):   # kunit.py gave up
+            groups = []
+    cases = []
+    while groups:
+        above, group = groups.pop(0)
+        above = above + [group['name']]
+        cases += [(above, c['name'], c['status']) for c in group['test_cases']]
+        groups += [(above, g) for g in group['sub_groups']]
     text = proc.stdout + proc.stderr
     counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'crashed': 0, 'errors': 0}
     for line in text.splitlines():
@@ -142,7 +166,102 @@ def kunit_parse(src, lines):
                 key, _, val = part.strip().partition(':')
                 if key in counts:
                     counts[key] = int(val)
-    return counts, text
+    return counts, text, cases
+
+
+def test_names(cases):
+    """Name the test cases of the merged KTAP as vm/expected-tests.txt does:
+    kunit:SUITE.CASE and kselftest:COLLECTION:PROGRAM:TEST, with " [2]",
+    " [3]"... on the later results of a name a program reports more than
+    once. Return {name: status}."""
+    names = {}
+    for above, name, status in cases:
+        path = above[1:] + [name]       # without kunit.py's top group
+        if len(path) < 2:               # the kunit or kselftest part itself
+            continue
+        if path[0] == 'kunit':
+            base = 'kunit:' + '.'.join(path[1:])
+        else:
+            prog = re.sub(r'^selftests: (\S+): ', r'\1:', path[1])
+            base = ':'.join(['kselftest', prog] + path[2:])
+        key, n = base, 1
+        while key in names:
+            n += 1
+            key = f'{base} [{n}]'
+        names[key] = status
+    return names
+
+
+def read_expected(path):
+    """Return {test name: may it be skipped} from the expected-tests list
+    (None if it cannot be read), and the problems found in the list."""
+    expected, problems = {}, []
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        return None, [f'cannot read the list of expected tests: {e}']
+    for num, line in enumerate(lines, 1):
+        line = line.split('#', 1)[0].strip()
+        if not line:
+            continue
+        name, skip_ok = re.subn(r'\s+skip-ok$', '', line)
+        if name in expected:
+            problems.append(f'{path} line {num}: {name} is listed twice')
+        expected[name] = bool(skip_ok)
+    return expected, problems
+
+
+def will_run(name):
+    """Does this check run the listed test @name? KUnit cases run unless
+    $EXPECT_KUNIT is 0; kselftests run unless $CHECK_ARGS has -t or -c
+    options (run_kselftest.sh's) that leave out their program."""
+    if name.startswith('kunit:'):
+        return os.environ.get('EXPECT_KUNIT', '1') == '1'
+    args = os.environ.get('CHECK_ARGS', '').replace(',', ' ').split()
+    tests = [v for a, v in zip(args, args[1:]) if a in ('-t', '--test')]
+    colls = [v for a, v in zip(args, args[1:]) if a in ('-c', '--collection')]
+    if not (tests or colls):
+        return True
+    prog = ':'.join(name.split(':')[1:3])       # COLLECTION:PROGRAM
+    return prog in tests or prog.split(':')[0] in colls
+
+
+def group_of(name):
+    """The KUnit suite or kselftest program of a test in the list."""
+    if name.startswith('kunit:'):
+        return name.split('.')[0]
+    return ':'.join(name.split(':')[:3])
+
+
+def check_expected(results, listed, expected):
+    """Yield a problem for each @expected test that has no result or was
+    skipped without skip-ok, and for each test that passed or skipped
+    without being @listed (one that failed is reported as a failure)."""
+    lst = os.path.relpath(EXPECTED_TESTS)
+    if lst.startswith('..'):
+        lst = EXPECTED_TESTS
+    groups = {}
+    for name in expected:
+        groups.setdefault(group_of(name), []).append(name)
+    for group, names in groups.items():
+        missing = [name for name in names if name not in results]
+        # A suite or program none of whose tests ran is one problem.
+        if len(missing) > 1 and len(missing) == len(names):
+            yield (f'none of the {len(names)} expected tests of {group} '
+                   'reported a result')
+            continue
+        for name in missing:
+            yield f'expected test {name} reported no result'
+    for name, skip_ok in expected.items():
+        if results.get(name) == 'SKIP' and not skip_ok:
+            yield (f'test {name} was skipped; it is not marked skip-ok '
+                   f'in {lst}')
+    for name, status in results.items():
+        if name not in listed and status in ('PASS', 'SKIP'):
+            done = 'passed' if status == 'PASS' else 'was skipped'
+            yield (f'unexpected test {name} {done}: add the line "{name}" '
+                   f'to {lst}')
 
 
 def status_line(counts, num, name):
@@ -210,13 +329,13 @@ def main():
         if len(lines) == 2 and lines[1].strip() == '1..0':
             ktap.append(f'ok {num} {name} # SKIP no {name} tests are built in')
             continue
-        counts, text = kunit_parse(src, lines)
+        counts, text, _ = kunit_parse(src, lines)
         ktap += ['    ' + l if l else l for l in lines]
         ktap.append(status_line(counts, num, name))
     with open(out, 'w') as f:
         f.write('\n'.join(ktap) + '\n')
 
-    counts, text = kunit_parse(src, ktap)
+    counts, text, cases = kunit_parse(src, ktap)
     # kunit.py prints a failed test's log just before its [FAILED] line.
     log = []
     for line in text.splitlines():
@@ -239,11 +358,19 @@ def main():
     elif vm_rc:
         problems.append(f'QEMU exited with status {vm_rc}')
 
+    listed, list_problems = read_expected(EXPECTED_TESTS)
+    problems += list_problems
+    expected = {name: skip_ok for name, skip_ok in (listed or {}).items()
+                if will_run(name)}
+    if listed is not None:
+        problems += check_expected(test_names(cases), listed, expected)
+
     for p in problems:
         print('check: FAIL: ' + p)
     failed = counts['failed'] + counts['crashed'] + counts['errors']
     print(f'check: {counts["passed"]} passed, {failed} failed, '
-          f'{counts["skipped"]} skipped')
+          f'{counts["skipped"]} skipped ({len(expected)} expected, '
+          f'{sum(expected.values())} allowed to skip)')
     return 1 if failed or problems else 0
 
 
