@@ -10,11 +10,14 @@ OUTDIR/bench.csv (the median of each method, spec section 4, with the sweep
 parameter, min, max and repetitions appended), OUTDIR/bench.md and the data
 files of the plot, draws OUTDIR/bench.png with vm/bench-plot.gp, and prints
 the S1 table. For `demo` it prints the short
-report of `make`.
+report of `make`. Either way it exits non-zero when a measurement lost
+data (data_intact=0) or the console log beside RESULTS_LOG holds a kernel
+report (WARNING, BUG, KASAN..., as vm/collect-results.py finds them).
 
 Usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR
 """
 import csv
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -27,7 +30,7 @@ RUN_FIELDS = ['scenario', 'param', 'method', 'rep', 'requested', 'allocated',
 SPEC_FIELDS = ['scenario', 'method', 'requested', 'allocated', 'obtainable',
                'time_ms', 'migrated_pages', 'pcp_drains', 'lru_drains',
                'data_intact', 'capped']
-EXTRA_FIELDS = ['param', 'time_min_ms', 'time_max_ms', 'reps']
+EXTRA_FIELDS = ['param', 'time_min_ms', 'time_max_ms', 'reps', 'oracle_pages']
 INTS = ['param', 'rep', 'requested', 'allocated', 'obtainable',
         'migrated_pages', 'pcp_drains', 'lru_drains', 'data_intact', 'capped']
 REFS = ['cma_alloc_order4', 'migrate_limit', 'oracle_limit', 'copy_limit']
@@ -35,6 +38,7 @@ DESCRIPTION = {
     'cma_alloc_300M': 'one cma_alloc() of 300 MiB',
     'cma_alloc_order4': 'cma_alloc() of 64 KiB, 4800 times',
     'cma_alloc_2M': 'cma_alloc() of 2 MiB until 300 MiB',
+    'fast_loop': 'one drain, then FAST alloc_contig_range() per 64 KiB',
     'bulk_normal': 'cma_alloc_bulk(), NORMAL mode',
     'bulk_fast': 'cma_alloc_bulk(), FAST mode',
     'bulk_hard': 'cma_alloc_bulk(), HARD mode',
@@ -50,7 +54,7 @@ def fail(msg):
 
 
 def read_log(path):
-    runs, skips, info, blocks = [], [], {}, []
+    runs, skips, info, blocks, oracle = [], [], {}, [], {}
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError as e:
@@ -72,13 +76,46 @@ def read_log(path):
         elif line.startswith('skip,'):
             scen, param, method, reason = line.split(',', 4)[1:]
             skips.append((scen, int(param), method, reason))
+        elif line.startswith('oracle,'):
+            vals = line.split(',')[1:]
+            if len(vals) != 5:
+                fail(f'malformed line in {path}: {line}')
+            oracle[(vals[0], int(vals[1]), vals[2], int(vals[3]))] = int(vals[4])
         elif line.startswith('pageblocks,'):
             vals = line.split(',')[1:]
             if len(vals) != 8:
                 fail(f'malformed line in {path}: {line}')
             blocks.append((vals[0], int(vals[1]), vals[2]) +
                           tuple(int(v) for v in vals[4:]))
+    for r in runs:
+        r['oracle_pages'] = oracle.get((r['scenario'], r['param'], r['method'], r['rep']), -1)
     return runs, skips, info, blocks
+
+
+def undercuts(runs):
+    """Runs that got the whole request yet migrated fewer pages than the
+    fewest the state they faced required: a count that cannot be right."""
+    return [r for r in runs if r['oracle_pages'] >= 0 and
+            r['allocated'] == r['requested'] and r['migrated_pages'] < r['oracle_pages']]
+
+
+def oracle_lines(runs):
+    """Per S1 method: pages migrated against the oracle of its own state."""
+    lines = []
+    s1 = [r for r in runs if r['scenario'] == 'S1' and r['oracle_pages'] >= 0]
+    for method in dict.fromkeys(r['method'] for r in s1):
+        reps = [r for r in s1 if r['method'] == method]
+        pairs = ', '.join(f"{r['migrated_pages']}/{r['oracle_pages']}" for r in reps)
+        full = all(r['allocated'] == r['requested'] for r in reps)
+        lines.append(f'- {method}: {pairs}' + ('' if full else ' (did not get the whole request)'))
+    if not s1:
+        return ['- not measured: the log has no oracle lines.']
+    bad = undercuts(runs)
+    lines.append('- No run that got its whole request migrated fewer pages than its oracle.'
+                 if not bad else '- UNDERCUT: ' + '; '.join(
+                     f"{r['scenario']} {r['param']} {r['method']} #{r['rep']}: "
+                     f"{r['migrated_pages']} < {r['oracle_pages']}" for r in bad))
+    return lines
 
 
 def pageblock_lines(blocks):
@@ -250,6 +287,7 @@ def targets(rows):
     fast, o4 = by.get(('S1', 'bulk_fast')), by.get(('S1', 'cma_alloc_order4'))
     mig, cp = by.get(('S1', 'migrate_limit')), by.get(('S1', 'copy_limit'))
     hard = by.get(('S1', 'bulk_hard'))
+    loop = by.get(('S1', 'fast_loop'))
     lines = []
     if fast:
         lines.append(f"- bulk_fast got {fast['allocated']}/{fast['requested']}, data "
@@ -268,6 +306,12 @@ def targets(rows):
         if cp:
             lines.append(f"- bulk_fast / copy_limit: {ratio(fast['time_ms'], cp['time_ms'])}: "
                          "migration's own cost over copying the data.")
+        if loop:
+            lines.append(f"- bulk_fast vs fast_loop (the per-chunk FAST loop a driver could "
+                         f"write instead): {ratio(loop['time_ms'], fast['time_ms'], loop['capped'])}"
+                         f" faster; fast_loop got {loop['allocated']}/{loop['requested']}, "
+                         f"{loop['migrated_pages']} pages migrated against bulk_fast's "
+                         f"{fast['migrated_pages']}.")
     if hard:
         lines.append(f"- bulk_hard got {hard['allocated']} of the {hard['obtainable']} "
                      "chunks that hold no busy page "
@@ -283,7 +327,7 @@ def targets(rows):
 def write_bench(rows, runs, skips, info, blocks, outdir):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, 'bench-runs.csv'), 'w', newline='') as f:
-        w = csv.DictWriter(f, RUN_FIELDS, extrasaction='ignore')
+        w = csv.DictWriter(f, RUN_FIELDS + ['oracle_pages'], extrasaction='ignore')
         w.writeheader()
         w.writerows(runs)
     with open(os.path.join(outdir, 'bench.csv'), 'w', newline='') as f:
@@ -315,6 +359,12 @@ def write_bench(rows, runs, skips, info, blocks, outdir):
           'hardware, compare ratios.', '',
           '## S1', '', markdown(head, body), '',
           '## Targets (reported, not asserted)', ''] + targets(rows) + ['']
+    md += ['## Pages migrated against the oracle of the same state', '',
+           textwrap.fill('Before every measurement the benchmark counts, from /proc/kpageflags, '
+                         'the pages in use in the least occupied chunks that hold no busy '
+                         'page: the fewest pages any allocator must migrate for the request '
+                         'from exactly the state the method then faces. Per S1 run, '
+                         'migrated/oracle:', 78), ''] + oracle_lines(runs) + ['']
     if blocks:
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
                'Where migration targets went: a method whose targets land in',
@@ -364,6 +414,26 @@ def demo(rows, info):
     print('Full benchmark: make bench.')
 
 
+def verdict(runs, log):
+    """Exit non-zero on lost data or a kernel report on the console."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(
+        'collect_results', os.path.join(here, 'collect-results.py'))
+    cr = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cr)
+    console_log = os.path.join(os.path.dirname(log),
+                               os.path.basename(log).replace('results-', 'console-', 1))
+    console = cr.read_lines(console_log)
+    bad = [f"{r['scenario']} {r['param']} {r['method']} #{r['rep']}: data NOT intact"
+           for r in runs if not r['data_intact']]
+    bad += [f'kernel {kind} report on the console: {console[i].strip()} '
+            f'({console_log}, line {i + 1})' for kind, i in cr.find_reports(console)]
+    for b in bad:
+        print(f'bench: FAIL: {b}', file=sys.stderr)
+    if bad:
+        sys.exit(1)
+
+
 def main():
     if len(sys.argv) != 4 or sys.argv[1] not in ('bench', 'demo'):
         fail('usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR')
@@ -374,6 +444,7 @@ def main():
     rows = summarise(runs)
     if job == 'demo':
         demo(rows, info)
+        verdict(runs, log)
         return
     head, body = write_bench(rows, runs, skips, info, blocks, outdir)
     plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-plot.gp')
@@ -393,9 +464,13 @@ def main():
         print()
         print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
         print('\n'.join(pageblock_lines(blocks)))
+    print()
+    print('S1 pages migrated against the oracle of the same state (per run):')
+    print('\n'.join(oracle_lines(runs)))
     for s in skips:
         print(f'skipped: {s[0]} {s[1]} {s[2]}: {s[3]}')
     print(f'bench: {len(runs)} measurements; {outdir}/bench.csv, bench.md, bench.png')
+    verdict(runs, log)
 
 
 if __name__ == '__main__':
