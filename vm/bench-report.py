@@ -5,11 +5,18 @@ The guest's cma_bulk_bench prints one line per measurement:
   run,scenario,param,method,rep,requested,allocated,obtainable,time_ms,
       migrated_pages,pcp_drains,lru_drains,data_intact,capped
   skip,scenario,param,method,reason
-This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
+  oracle,scenario,param,method,rep,pages
+  info,area,pages,pageblock_pages
+  info,busy,kernel_pages,pinned_pages
+  info,scattered,param,held_pages,area_pages,empty_chunks,chunks
+  pageblocks,scenario,param,method,rep,unmovable_before,unmovable_after,
+      movable_before,movable_after
+(an info,busy or info,scattered line describes the state built for the
+measurement whose oracle or run line comes next). This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
 OUTDIR/bench.csv (the median of each method, spec section 4, with the sweep
 parameter, min, max and repetitions appended), OUTDIR/bench.md and the data
 files of the plot, draws OUTDIR/bench.png with vm/bench-plot.gp, and prints
-the S1 table. For `demo` it prints the short
+the S1 and S3 tables. For `demo` it prints the short
 report of `make`. Either way it exits non-zero when a measurement lost
 data (data_intact=0) or the console log beside RESULTS_LOG holds a kernel
 report (WARNING, BUG, KASAN..., as vm/collect-results.py finds them).
@@ -54,7 +61,11 @@ def fail(msg):
 
 
 def read_log(path):
+    """The log's lines; `states` maps each scenario to the info,busy and
+    info,scattered lines of the states built for it, in order, each as
+    (param or None, values)."""
     runs, skips, info, blocks, oracle = [], [], {}, [], {}
+    states, pending = {}, []
     try:
         lines = open(path, errors='replace').read().splitlines()
     except OSError as e:
@@ -70,9 +81,14 @@ def read_log(path):
                 row[k] = int(row[k])
             row['time_ms'] = float(row['time_ms'])
             runs.append(row)
+            for kind, vals in pending:
+                states.setdefault(row['scenario'], {}).setdefault(kind, []).append(vals)
+            pending = []
         elif line.startswith('info,'):
             vals = line.split(',')
             info[vals[1]] = [int(v) for v in vals[2:]]
+            if vals[1] in ('busy', 'scattered'):
+                pending.append((vals[1], info[vals[1]]))
         elif line.startswith('skip,'):
             scen, param, method, reason = line.split(',', 4)[1:]
             skips.append((scen, int(param), method, reason))
@@ -81,6 +97,9 @@ def read_log(path):
             if len(vals) != 5:
                 fail(f'malformed line in {path}: {line}')
             oracle[(vals[0], int(vals[1]), vals[2], int(vals[3]))] = int(vals[4])
+            for kind, ivals in pending:
+                states.setdefault(vals[0], {}).setdefault(kind, []).append(ivals)
+            pending = []
         elif line.startswith('pageblocks,'):
             vals = line.split(',')[1:]
             if len(vals) != 8:
@@ -89,7 +108,10 @@ def read_log(path):
                           tuple(int(v) for v in vals[4:]))
     for r in runs:
         r['oracle_pages'] = oracle.get((r['scenario'], r['param'], r['method'], r['rep']), -1)
-    return runs, skips, info, blocks
+    # S1's busy pages, not those of the last state built, describe S1.
+    if states.get('S1', {}).get('busy'):
+        info['busy'] = states['S1']['busy'][-1]
+    return runs, skips, info, blocks, states
 
 
 def undercuts(runs):
@@ -99,17 +121,20 @@ def undercuts(runs):
             r['allocated'] == r['requested'] and r['migrated_pages'] < r['oracle_pages']]
 
 
-def oracle_lines(runs):
-    """Per S1 method: pages migrated against the oracle of its own state."""
+def oracle_lines(runs, scen='S1'):
+    """Per method of a scenario (and per parameter, if it has several):
+    pages migrated against the oracle of its own state."""
     lines = []
-    s1 = [r for r in runs if r['scenario'] == 'S1' and r['oracle_pages'] >= 0]
-    for method in dict.fromkeys(r['method'] for r in s1):
-        reps = [r for r in s1 if r['method'] == method]
+    s1 = [r for r in runs if r['scenario'] == scen and r['oracle_pages'] >= 0]
+    several = len({r['param'] for r in s1}) > 1
+    for key in dict.fromkeys((r['param'], r['method']) for r in s1):
+        reps = [r for r in s1 if (r['param'], r['method']) == key]
         pairs = ', '.join(f"{r['migrated_pages']}/{r['oracle_pages']}" for r in reps)
         full = all(r['allocated'] == r['requested'] for r in reps)
-        lines.append(f'- {method}: {pairs}' + ('' if full else ' (did not get the whole request)'))
+        name = f'{key[0]} % {key[1]}' if several else key[1]
+        lines.append(f'- {name}: {pairs}' + ('' if full else ' (did not get the whole request)'))
     if not s1:
-        return ['- not measured: the log has no oracle lines.']
+        lines.append(f'- {scen} not measured: the log has no oracle lines for it.')
     bad = undercuts(runs)
     lines.append('- No run that got its whole request migrated fewer pages than its oracle.'
                  if not bad else '- UNDERCUT: ' + '; '.join(
@@ -324,7 +349,102 @@ def targets(rows):
     return lines
 
 
-def write_bench(rows, runs, skips, info, blocks, outdir):
+def spread(vals):
+    """'n' if all values are the same, else 'median (min-max)'."""
+    if not vals:
+        return '-'
+    lo, hi = min(vals), max(vals)
+    return str(lo) if lo == hi else f'{statistics.median(vals):g} ({lo}-{hi})'
+
+
+def s3_state_lines(states):
+    """S3's states as built, per occupancy: what the helper held after the
+    thinning, the chunks left with no page, and the busy pages."""
+    st = states.get('S3', {})
+    scat, busy = st.get('scattered', []), st.get('busy', [])
+    lines = []
+    for param in dict.fromkeys(v[0] for v in scat):
+        got = [v for v in scat if v[0] == param]
+        held = [v[1] for v in got]
+        area, chunks = got[0][2], got[0][4]
+        pct = f'{100 * min(held) / area:.1f}'
+        if max(held) != min(held):
+            pct += f'-{100 * max(held) / area:.1f}'
+        lines.append(f'- {param} %: the helper held {spread(held)} of {area} pages '
+                     f'({pct} % of the area), '
+                     f'{spread([v[3] for v in got])} of {chunks} order-4 chunks held no '
+                     f'page at all, over {len(got)} states built.')
+    if busy:
+        lines.append(f'- Busy pages in every S3 state: {spread([b[0] for b in busy])} '
+                     f'unmovable kernel pages and {spread([b[1] for b in busy])} pinned '
+                     'user pages.')
+    return lines
+
+
+def busy_line(states, scen='S1'):
+    """The busy pages of every state built for a scenario: the same count in
+    each, since they go to the same PFNs, or the spread if not."""
+    busy = states.get(scen, {}).get('busy', [])
+    if not busy:
+        return []
+    same = len({tuple(b) for b in busy}) == 1
+    return [f'- Busy pages in the {len(busy)} {scen} states built: '
+            f'{spread([b[0] for b in busy])} unmovable kernel pages and '
+            f'{spread([b[1] for b in busy])} pinned user pages'
+            + (', the same in every state.' if same else ': NOT the same in every state.')]
+
+
+def s3_table(rows):
+    """S3: one row per occupancy and method."""
+    s3 = [r for r in rows if r['scenario'] == 'S3']
+    head = ['occupancy %', 'method', 'got/obtainable', 'time_ms (median)', 'min-max',
+            'migrated', 'oracle', 'migrated/oracle', 'pcp', 'lru', 'intact', 'capped']
+    body = []
+    for r in s3:
+        lim = r['method'].endswith('_limit')
+        orc = r['oracle_pages']
+        body.append([str(r['param']), r['method'],
+                     '-' if lim else f"{r['allocated']}/{r['obtainable']}",
+                     fmt_ms(r['time_ms']),
+                     f"{fmt_ms(r['time_min_ms'])}-{fmt_ms(r['time_max_ms'])}",
+                     str(r['migrated_pages']), str(orc) if orc >= 0 else '-',
+                     f"{r['migrated_pages'] / orc:.2f}" if orc > 0 else '-',
+                     '-' if lim else str(r['pcp_drains']),
+                     '-' if lim else str(r['lru_drains']),
+                     'yes' if r['data_intact'] else 'NO', 'yes' if r['capped'] else ''])
+    return head, body
+
+
+def s3_fast_vs_loop(rows):
+    """bulk_fast against fast_loop per occupancy, wins and losses alike."""
+    by = {(r['param'], r['method']): r for r in rows if r['scenario'] == 'S3'}
+    lines = []
+    for p in dict.fromkeys(r['param'] for r in rows if r['scenario'] == 'S3'):
+        fast, loop = by.get((p, 'bulk_fast')), by.get((p, 'fast_loop'))
+        if not fast or not loop:
+            lines.append(f'- {p} %: not compared (bulk_fast or fast_loop was not measured).')
+            continue
+        if not fast['time_ms'] or not loop['time_ms']:
+            verdict = 'not compared (a time of 0)'
+        elif fast['time_ms'] <= loop['time_ms']:
+            verdict = (f"bulk_fast {ratio(loop['time_ms'], fast['time_ms'], loop['capped'])} "
+                       'faster')
+        else:
+            verdict = (f"bulk_fast {ratio(fast['time_ms'], loop['time_ms'], fast['capped'])} "
+                       'SLOWER')
+        gots = f"got {fast['allocated']} against {loop['allocated']}"
+        if fast['allocated'] < loop['allocated']:
+            gots += ' (FEWER)'
+        lines.append(f"- {p} %: {verdict} ({fmt_ms(fast['time_ms'])} against "
+                     f"{fmt_ms(loop['time_ms'])} ms{', fast_loop capped' if loop['capped'] else ''}"
+                     f"); {gots} of {fast['requested']} chunks; "
+                     f"{fast['migrated_pages']} against {loop['migrated_pages']} pages "
+                     f"migrated; drains (PCP, LRU) {fast['pcp_drains']},{fast['lru_drains']} "
+                     f"against {loop['pcp_drains']},{loop['lru_drains']}.")
+    return lines
+
+
+def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, 'bench-runs.csv'), 'w', newline='') as f:
         w = csv.DictWriter(f, RUN_FIELDS + ['oracle_pages'], extrasaction='ignore')
@@ -357,7 +477,7 @@ def write_bench(rows, runs, skips, info, blocks, outdir):
                         'min-max shows the spread.', 78),
           'Measured under QEMU TCG with 2 vCPUs: absolute times are not those of',
           'hardware, compare ratios.', '',
-          '## S1', '', markdown(head, body), '',
+          '## S1', '', markdown(head, body), ''] + busy_line(states or {}) + ['',
           '## Targets (reported, not asserted)', ''] + targets(rows) + ['']
     md += ['## Pages migrated against the oracle of the same state', '',
            textwrap.fill('Before every measurement the benchmark counts, from /proc/kpageflags, '
@@ -365,6 +485,23 @@ def write_bench(rows, runs, skips, info, blocks, outdir):
                          'page: the fewest pages any allocator must migrate for the request '
                          'from exactly the state the method then faces. Per S1 run, '
                          'migrated/oracle:', 78), ''] + oracle_lines(runs) + ['']
+    s3_head, s3_body = s3_table(rows)
+    if s3_body:
+        md += ['## S3: scattered occupancy', '',
+               textwrap.fill('Scenario S3: the request and the busy pages of S1 (one in '
+                             'every 8th pageblock, an unmovable kernel page and a pinned '
+                             'user page in turn, at fixed places), on an area the helper '
+                             'first fills to 90 %, then thins: in every order-4 chunk it '
+                             'keeps only its pages whose PFN offset in the chunk is below '
+                             '4, 8 or 12 (25, 50 or 75 % of the area, times what the fill '
+                             'reached), so that almost no chunk is free. got/obtainable: '
+                             'chunks obtained against the chunks that hold no busy page; '
+                             'oracle: the fewest pages any allocator must migrate for the '
+                             'request from the state the method faced.', 78), ''] + \
+            s3_state_lines(states or {}) + ['', markdown(s3_head, s3_body), '',
+                                             '### S3: bulk_fast against fast_loop', ''] + \
+            s3_fast_vs_loop(rows) + ['', '### S3: pages migrated against the oracle, per run',
+                                     ''] + oracle_lines(runs, 'S3') + ['']
     if blocks:
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
                'Where migration targets went: a method whose targets land in',
@@ -438,7 +575,7 @@ def main():
     if len(sys.argv) != 4 or sys.argv[1] not in ('bench', 'demo'):
         fail('usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR')
     job, log, outdir = sys.argv[1:]
-    runs, skips, info, blocks = read_log(log)
+    runs, skips, info, blocks, states = read_log(log)
     if not runs:
         fail(f'no measurements in {log}; see the console log beside it')
     rows = summarise(runs)
@@ -446,7 +583,7 @@ def main():
         demo(rows, info)
         verdict(runs, log)
         return
-    head, body = write_bench(rows, runs, skips, info, blocks, outdir)
+    head, body = write_bench(rows, runs, skips, info, blocks, outdir, states)
     plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-plot.gp')
     have = lambda scen: int(any(r['scenario'] == scen for r in rows))
     try:
@@ -458,8 +595,17 @@ def main():
     if body:
         print('S1: 4800 order-4 chunks from a half-full 512 MiB area with busy pages')
         print(text_table(head, body))
+        print('\n'.join(busy_line(states)))
     else:
         print('S1 was not run (BENCH_ARGS); see bench.md for the sweeps.')
+    s3_head, s3_body = s3_table(rows)
+    if s3_body:
+        print()
+        print('S3: 4800 order-4 chunks from an area of scattered occupancy, busy pages as S1')
+        print('\n'.join(s3_state_lines(states)))
+        print(text_table(s3_head, s3_body))
+        print('S3 bulk_fast against fast_loop:')
+        print('\n'.join(s3_fast_vs_loop(rows)))
     if blocks:
         print()
         print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
@@ -467,6 +613,9 @@ def main():
     print()
     print('S1 pages migrated against the oracle of the same state (per run):')
     print('\n'.join(oracle_lines(runs)))
+    if s3_body:
+        print('S3 pages migrated against the oracle of the same state (per run):')
+        print('\n'.join(oracle_lines(runs, 'S3')))
     for s in skips:
         print(f'skipped: {s[0]} {s[1]} {s[2]}: {s[3]}')
     print(f'bench: {len(runs)} measurements; {outdir}/bench.csv, bench.md, bench.png')
