@@ -491,7 +491,7 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
                textwrap.fill('Scenario S3: the request and the busy pages of S1 (one in '
                              'every 8th pageblock, an unmovable kernel page and a pinned '
                              'user page in turn, at fixed places), on an area the helper '
-                             'first fills to 90 %, then thins: in every order-4 chunk it '
+                             'first fills to 85 %, then thins: in every order-4 chunk it '
                              'keeps only its pages whose PFN offset in the chunk is below '
                              '4, 8 or 12 (25, 50 or 75 % of the area, times what the fill '
                              'reached), so that almost no chunk is free. got/obtainable: '
