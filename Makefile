@@ -87,8 +87,8 @@ check: kernel-test initramfs-test
 
 # The guest runs tools/testing/selftests/cma_bulk/cma_bulk_bench with
 # these arguments (comma-separated); vm/bench-report.py makes the tables.
-# The 30 s cap stops only S3's cma_alloc() loop of 64 KiB calls (marked
-# capped); without it S3 alone would take half an hour more.
+# A 30 s cap per method (marked capped when reached) bounds a slow state:
+# no method reached it on 2026-12-03, the slowest took 12 s.
 BENCH_ARGS ?= -r,3,-c,30,all
 DEMO_ARGS ?= -r,1,-c,30,demo
 BENCH_VM = VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
