@@ -1,6 +1,8 @@
 #!/bin/sh
-# Assemble build/src: a git repository holding the pristine base (tag
-# "base") with the series in patches/ applied on top by git am.
+# Assemble build/src: a git repository holding the pristine Debian source
+# (tag "debian"), the mainline fixes the series needs in PATCH_DIR/prereq
+# on top of it (tag "base", the base the series applies to), and the
+# series in PATCH_DIR applied on top by git am.
 # Usage: vm/assemble-tree.sh TARBALL SRC PATCH_DIR
 # FORCE=1 discards commits and changes in SRC that are not in PATCH_DIR;
 # KEEP_WORK=1 leaves such a SRC alone (with a warning) instead of failing.
@@ -11,6 +13,13 @@ src=$2
 patchdir=$(cd "$3" && pwd)
 
 series_ids() { cat "$patchdir"/*.patch 2>/dev/null | git patch-id --stable | cut -d' ' -f1 | sort; }
+prereq_ids() { cat "$patchdir"/prereq/*.patch 2>/dev/null | git patch-id --stable | cut -d' ' -f1 | sort; }
+# Does the tree's base hold exactly the prerequisites?
+base_ok() {
+	git -C "$src" rev-parse -q --verify debian >/dev/null &&
+	[ "$(git -C "$src" format-patch --stdout debian..base | git patch-id --stable |
+		cut -d' ' -f1 | sort)" = "$(prereq_ids)" ]
+}
 tree_ids() { git -C "$src" format-patch --stdout base..HEAD | git patch-id --stable | cut -d' ' -f1 | sort; }
 
 identity() {
@@ -34,7 +43,7 @@ if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null; th
 	series_file=$(mktemp)
 	trap 'rm -f "$series_file"' EXIT
 	series_ids > "$series_file"
-	if [ -z "$dirty" ] && [ "$(tree_ids)" = "$(cat "$series_file")" ]; then
+	if base_ok && [ -z "$dirty" ] && [ "$(tree_ids)" = "$(cat "$series_file")" ]; then
 		echo "tree: $src already holds the series"
 		exit 0
 	fi
@@ -53,6 +62,8 @@ if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify base >/dev/null; th
 		exit 1
 	fi
 	git -C "$src" am --abort >/dev/null 2>&1 || true
+fi
+if [ -d "$src/.git" ] && base_ok; then
 	git -C "$src" checkout -q -f -B main base
 else
 	echo "tree: unpacking $(basename "$tarball") into $src"
@@ -63,6 +74,15 @@ else
 	identity
 	git -C "$src" add -A -f
 	git -C "$src" commit -q -m "base: Debian linux-source-6.12 $(cat "$tarball.version" 2>/dev/null)"
+	git -C "$src" tag debian
+	unhide_new_files
+	for p in "$patchdir"/prereq/*.patch; do
+		[ -e "$p" ] || continue
+		if ! git -C "$src" am -q --keep-cr "$p" >/dev/null 2>&1; then
+			echo "tree: prerequisite $(basename "$p") does not apply" >&2
+			exit 1
+		fi
+	done
 	git -C "$src" tag base
 fi
 identity

@@ -3,15 +3,16 @@
 
 The guest's cma_bulk_bench prints one line per measurement:
   run,scenario,param,method,rep,requested,allocated,obtainable,time_ms,
-      migrated_pages,pcp_drains,lru_drains,data_intact,capped
+      migrated_pages,pcp_drains,lru_drains,data_intact,capped,migrate_ms
   skip,scenario,param,method,reason
   oracle,scenario,param,method,rep,pages
   info,area,pages,pageblock_pages
   info,busy,kernel_pages,pinned_pages
   info,scattered,param,held_pages,area_pages,empty_chunks,chunks
+  info,thp,param,thp_pages,held_pages
   pageblocks,scenario,param,method,rep,unmovable_before,unmovable_after,
       movable_before,movable_after
-(an info,busy or info,scattered line describes the state built for the
+(an info,busy, info,scattered or info,thp line describes the state built for the
 measurement whose oracle or run line comes next). This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
 OUTDIR/bench.csv (the median of each method, spec section 4, with the sweep
 parameter, min, max and repetitions appended), OUTDIR/bench.md and the data
@@ -33,11 +34,12 @@ import textwrap
 
 RUN_FIELDS = ['scenario', 'param', 'method', 'rep', 'requested', 'allocated',
               'obtainable', 'time_ms', 'migrated_pages', 'pcp_drains',
-              'lru_drains', 'data_intact', 'capped']
+              'lru_drains', 'data_intact', 'capped', 'migrate_ms']
 SPEC_FIELDS = ['scenario', 'method', 'requested', 'allocated', 'obtainable',
                'time_ms', 'migrated_pages', 'pcp_drains', 'lru_drains',
                'data_intact', 'capped']
-EXTRA_FIELDS = ['param', 'time_min_ms', 'time_max_ms', 'reps', 'oracle_pages']
+EXTRA_FIELDS = ['param', 'time_min_ms', 'time_max_ms', 'reps', 'oracle_pages',
+                'migrate_ms']
 INTS = ['param', 'rep', 'requested', 'allocated', 'obtainable',
         'migrated_pages', 'pcp_drains', 'lru_drains', 'data_intact', 'capped']
 REFS = ['cma_alloc_order4', 'migrate_limit', 'oracle_limit', 'copy_limit']
@@ -46,10 +48,11 @@ DESCRIPTION = {
     'cma_alloc_order4': 'cma_alloc() of 64 KiB, 4800 times',
     'cma_alloc_2M': 'cma_alloc() of 2 MiB until 300 MiB',
     'fast_loop': 'one drain, then FAST alloc_contig_range() per 64 KiB',
+    'vendor_chunk': 'pageblocks fail-fast, then blocking, then halved',
     'bulk_normal': 'cma_alloc_bulk(), NORMAL mode',
     'bulk_fast': 'cma_alloc_bulk(), FAST mode',
     'bulk_hard': 'cma_alloc_bulk(), HARD mode',
-    'migrate_limit': "migrate_pages() alone, bulk_fast's page count",
+    'migrate_limit': "bulk_fast's own time in migrate_pages()",
     'oracle_limit': 'migrate_pages() alone, fewest pages possible',
     'copy_limit': "copy_highpage() of bulk_fast's page count",
 }
@@ -80,6 +83,7 @@ def read_log(path):
             for k in INTS:
                 row[k] = int(row[k])
             row['time_ms'] = float(row['time_ms'])
+            row['migrate_ms'] = float(row['migrate_ms'])
             runs.append(row)
             for kind, vals in pending:
                 states.setdefault(row['scenario'], {}).setdefault(kind, []).append(vals)
@@ -87,7 +91,7 @@ def read_log(path):
         elif line.startswith('info,'):
             vals = line.split(',')
             info[vals[1]] = [int(v) for v in vals[2:]]
-            if vals[1] in ('busy', 'scattered'):
+            if vals[1] in ('busy', 'scattered', 'thp'):
                 pending.append((vals[1], info[vals[1]]))
         elif line.startswith('skip,'):
             scen, param, method, reason = line.split(',', 4)[1:]
@@ -199,7 +203,7 @@ def s1_table(rows):
     s1 = [r for r in rows if r['scenario'] == 'S1']
     by = {r['method']: r for r in s1}
     head = ['method', 'allocated', 'obtainable', 'time_ms (median)',
-            'min-max', 'migrated', 'pcp', 'lru', 'intact', 'capped',
+            'min-max', 'in migrate_pages()', 'migrated', 'pcp', 'lru', 'intact', 'capped',
             'speedup vs cma_alloc_order4', '/ migrate_limit',
             '/ oracle_limit', '/ copy_limit']
     out = []
@@ -211,7 +215,7 @@ def s1_table(rows):
                  f"{r['allocated']}/{r['requested']}", str(r['obtainable']),
                  fmt_ms(r['time_ms']),
                  f"{fmt_ms(r['time_min_ms'])}-{fmt_ms(r['time_max_ms'])}",
-                 str(r['migrated_pages']), str(r['pcp_drains']),
+                 fmt_ms(r['migrate_ms']), str(r['migrated_pages']), str(r['pcp_drains']),
                  str(r['lru_drains']), 'yes' if r['data_intact'] else 'NO',
                  'yes' if r['capped'] else '', speed]
         for lim in REFS[1:]:
@@ -312,7 +316,7 @@ def targets(rows):
     fast, o4 = by.get(('S1', 'bulk_fast')), by.get(('S1', 'cma_alloc_order4'))
     mig, cp = by.get(('S1', 'migrate_limit')), by.get(('S1', 'copy_limit'))
     hard = by.get(('S1', 'bulk_hard'))
-    loop = by.get(('S1', 'fast_loop'))
+    peers = [by[('S1', m)] for m in ('fast_loop', 'vendor_chunk') if ('S1', m) in by]
     lines = []
     if fast:
         lines.append(f"- bulk_fast got {fast['allocated']}/{fast['requested']}, data "
@@ -326,15 +330,18 @@ def targets(rows):
                          " (target: at least 10x).")
         if mig:
             lines.append(f"- bulk_fast / migrate_limit: {ratio(fast['time_ms'], mig['time_ms'])}"
-                         f" ({fast['migrated_pages']} against {mig['migrated_pages']} pages "
-                         "migrated; target: at most 1.5x).")
+                         f": the rest of the call over its own migrations, on the state "
+                         "it faced (target: at most 1.5x).")
         if cp:
             lines.append(f"- bulk_fast / copy_limit: {ratio(fast['time_ms'], cp['time_ms'])}: "
                          "migration's own cost over copying the data.")
-        if loop:
-            lines.append(f"- bulk_fast vs fast_loop (the per-chunk FAST loop a driver could "
-                         f"write instead): {ratio(loop['time_ms'], fast['time_ms'], loop['capped'])}"
-                         f" faster; fast_loop got {loop['allocated']}/{loop['requested']}, "
+        for loop in peers:
+            what = ('the per-chunk FAST loop a driver could write instead'
+                    if loop['method'] == 'fast_loop' else
+                    "the vendor chunk heaps' pageblock-first strategy")
+            lines.append(f"- bulk_fast vs {loop['method']} ({what}): "
+                         f"{ratio(loop['time_ms'], fast['time_ms'], loop['capped'])}"
+                         f" faster; {loop['method']} got {loop['allocated']}/{loop['requested']}, "
                          f"{loop['migrated_pages']} pages migrated against bulk_fast's "
                          f"{fast['migrated_pages']}.")
     if hard:
@@ -381,6 +388,16 @@ def s3_state_lines(states):
     return lines
 
 
+def thp_lines(states):
+    """THP's states as built: the helper's pages in huge pages."""
+    thp = states.get('THP', {}).get('thp', [])
+    if not thp:
+        return []
+    return [f'- The helper held {spread([v[2] for v in thp])} pages of the area, '
+            f'{spread([v[1] for v in thp])} of them in transparent huge pages, '
+            f'over {len(thp)} states built.'] + busy_line(states, 'THP')
+
+
 def busy_line(states, scen='S1'):
     """The busy pages of every state built for a scenario: the same count in
     each, since they go to the same PFNs, or the spread if not."""
@@ -394,11 +411,11 @@ def busy_line(states, scen='S1'):
             + (', the same in every state.' if same else ': NOT the same in every state.')]
 
 
-def s3_table(rows):
-    """S3: one row per occupancy and method."""
-    s3 = [r for r in rows if r['scenario'] == 'S3']
+def s3_table(rows, scen='S3'):
+    """S3 (or THP): one row per occupancy and method."""
+    s3 = [r for r in rows if r['scenario'] == scen]
     head = ['occupancy %', 'method', 'got/obtainable', 'time_ms (median)', 'min-max',
-            'migrated', 'oracle', 'migrated/oracle', 'pcp', 'lru', 'intact', 'capped']
+            'in migrate_pages()', 'migrated', 'oracle', 'migrated/oracle', 'pcp', 'lru', 'intact', 'capped']
     body = []
     for r in s3:
         lim = r['method'].endswith('_limit')
@@ -407,6 +424,7 @@ def s3_table(rows):
                      '-' if lim else f"{r['allocated']}/{r['obtainable']}",
                      fmt_ms(r['time_ms']),
                      f"{fmt_ms(r['time_min_ms'])}-{fmt_ms(r['time_max_ms'])}",
+                     fmt_ms(r['migrate_ms']),
                      str(r['migrated_pages']), str(orc) if orc >= 0 else '-',
                      f"{r['migrated_pages'] / orc:.2f}" if orc > 0 else '-',
                      '-' if lim else str(r['pcp_drains']),
@@ -415,14 +433,14 @@ def s3_table(rows):
     return head, body
 
 
-def s3_fast_vs_loop(rows):
-    """bulk_fast against fast_loop per occupancy, wins and losses alike."""
-    by = {(r['param'], r['method']): r for r in rows if r['scenario'] == 'S3'}
+def s3_fast_vs(rows, peer, scen='S3'):
+    """bulk_fast against a peer per occupancy, wins and losses alike."""
+    by = {(r['param'], r['method']): r for r in rows if r['scenario'] == scen}
     lines = []
-    for p in dict.fromkeys(r['param'] for r in rows if r['scenario'] == 'S3'):
-        fast, loop = by.get((p, 'bulk_fast')), by.get((p, 'fast_loop'))
+    for p in dict.fromkeys(r['param'] for r in rows if r['scenario'] == scen):
+        fast, loop = by.get((p, 'bulk_fast')), by.get((p, peer))
         if not fast or not loop:
-            lines.append(f'- {p} %: not compared (bulk_fast or fast_loop was not measured).')
+            lines.append(f'- {p} %: not compared (bulk_fast or {peer} was not measured).')
             continue
         if not fast['time_ms'] or not loop['time_ms']:
             verdict = 'not compared (a time of 0)'
@@ -435,8 +453,8 @@ def s3_fast_vs_loop(rows):
         gots = f"got {fast['allocated']} against {loop['allocated']}"
         if fast['allocated'] < loop['allocated']:
             gots += ' (FEWER)'
-        lines.append(f"- {p} %: {verdict} ({fmt_ms(fast['time_ms'])} against "
-                     f"{fmt_ms(loop['time_ms'])} ms{', fast_loop capped' if loop['capped'] else ''}"
+        lines.append(f"- {p} % against {peer}: {verdict} ({fmt_ms(fast['time_ms'])} against "
+                     f"{fmt_ms(loop['time_ms'])} ms{f', {peer} capped' if loop['capped'] else ''}"
                      f"); {gots} of {fast['requested']} chunks; "
                      f"{fast['migrated_pages']} against {loop['migrated_pages']} pages "
                      f"migrated; drains (PCP, LRU) {fast['pcp_drains']},{fast['lru_drains']} "
@@ -500,8 +518,25 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
                              'request from the state the method faced.', 78), ''] + \
             s3_state_lines(states or {}) + ['', markdown(s3_head, s3_body), '',
                                              '### S3: bulk_fast against fast_loop', ''] + \
-            s3_fast_vs_loop(rows) + ['', '### S3: pages migrated against the oracle, per run',
-                                     ''] + oracle_lines(runs, 'S3') + ['']
+            s3_fast_vs(rows, 'fast_loop') + ['', '### S3: bulk_fast against vendor_chunk', ''] + \
+            s3_fast_vs(rows, 'vendor_chunk') + \
+            ['', '### S3: pages migrated against the oracle, per run', ''] + \
+            oracle_lines(runs, 'S3') + ['']
+    thp_head, thp_body = s3_table(rows, 'THP')
+    if thp_body:
+        md += ['## THP: an area half full of transparent huge pages', '',
+               textwrap.fill('Scenario THP: the request and the busy pages of S1, on an '
+                             'area the helper fills to 50 % with anonymous memory in '
+                             'transparent huge pages (madvise(MADV_HUGEPAGE), 2 MiB, 32 '
+                             'order-4 chunks each): a chunk can only be had by moving the '
+                             'whole huge page over it, and a pin on a huge page holds all '
+                             'of it. oracle: the pages in use in the least occupied '
+                             'chunks, a lower bound here, since it counts 4 KiB pages.',
+                             78), ''] + thp_lines(states or {}) + \
+            ['', markdown(thp_head, thp_body), '', '### THP: bulk_fast against its peers', ''] + \
+            s3_fast_vs(rows, 'fast_loop', 'THP') + s3_fast_vs(rows, 'vendor_chunk', 'THP') + \
+            ['', '### THP: pages migrated against the oracle, per run', ''] + \
+            oracle_lines(runs, 'THP') + ['']
     if blocks:
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
                'Where migration targets went: a method whose targets land in',
@@ -545,8 +580,9 @@ def demo(rows, info):
     print(f"the bulk call was {ratio(o4['time_ms'], fast['time_ms'], o4['capped'])} faster.")
     print('Each cma_alloc() call drains the per-CPU page and LRU lists of every CPU')
     print('(an IPI each) and retries pinned pages; the bulk call skips busy chunks and')
-    print("moves each page once. migrate_limit and copy_limit are floors: the time")
-    print("migrate_pages() alone and a plain copy take for bulk_fast's pages.")
+    print("moves each page once. migrate_limit and copy_limit are floors: the part")
+    print("of bulk_fast's own call spent in migrate_pages(), and a plain copy of")
+    print("as many pages.")
     print('Times are from QEMU TCG (2 vCPUs): compare ratios, not absolute times.')
     print('Full benchmark: make bench.')
 
@@ -604,8 +640,17 @@ def main():
         print('S3: 4800 order-4 chunks from an area of scattered occupancy, busy pages as S1')
         print('\n'.join(s3_state_lines(states)))
         print(text_table(s3_head, s3_body))
-        print('S3 bulk_fast against fast_loop:')
-        print('\n'.join(s3_fast_vs_loop(rows)))
+        for peer in ('fast_loop', 'vendor_chunk'):
+            print(f'S3 bulk_fast against {peer}:')
+            print('\n'.join(s3_fast_vs(rows, peer)))
+    thp_head, thp_body = s3_table(rows, 'THP')
+    if thp_body:
+        print()
+        print('THP: 4800 order-4 chunks from an area half full of transparent huge pages')
+        print('\n'.join(thp_lines(states)))
+        print(text_table(thp_head, thp_body))
+        for peer in ('fast_loop', 'vendor_chunk'):
+            print('\n'.join(s3_fast_vs(rows, peer, 'THP')))
     if blocks:
         print()
         print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
