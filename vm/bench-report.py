@@ -634,23 +634,19 @@ def main():
         print('\n'.join(busy_line(states)))
     else:
         print('S1 was not run (BENCH_ARGS); see bench.md for the sweeps.')
-    s3_head, s3_body = s3_table(rows)
-    if s3_body:
+    for scen, title, state_lines in (
+            ('S3', 'an area of scattered occupancy, busy pages as S1', s3_state_lines),
+            ('THP', 'an area half full of transparent huge pages', thp_lines)):
+        head_, body_ = s3_table(rows, scen)
+        if not body_:
+            continue
         print()
-        print('S3: 4800 order-4 chunks from an area of scattered occupancy, busy pages as S1')
-        print('\n'.join(s3_state_lines(states)))
-        print(text_table(s3_head, s3_body))
+        print(f'{scen}: 4800 order-4 chunks from {title}')
+        print('\n'.join(state_lines(states)))
+        print(text_table(head_, body_))
         for peer in ('fast_loop', 'vendor_chunk'):
-            print(f'S3 bulk_fast against {peer}:')
-            print('\n'.join(s3_fast_vs(rows, peer)))
-    thp_head, thp_body = s3_table(rows, 'THP')
-    if thp_body:
-        print()
-        print('THP: 4800 order-4 chunks from an area half full of transparent huge pages')
-        print('\n'.join(thp_lines(states)))
-        print(text_table(thp_head, thp_body))
-        for peer in ('fast_loop', 'vendor_chunk'):
-            print('\n'.join(s3_fast_vs(rows, peer, 'THP')))
+            print(f'{scen} bulk_fast against {peer}:')
+            print('\n'.join(s3_fast_vs(rows, peer, scen)))
     if blocks:
         print()
         print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
@@ -658,7 +654,7 @@ def main():
     print()
     print('S1 pages migrated against the oracle of the same state (per run):')
     print('\n'.join(oracle_lines(runs)))
-    if s3_body:
+    if s3_table(rows)[1]:
         print('S3 pages migrated against the oracle of the same state (per run):')
         print('\n'.join(oracle_lines(runs, 'S3')))
     for s in skips:
