@@ -34,7 +34,7 @@ identity() {
 # from "git add". Drop that block from the working copy only.
 unhide_new_files() {
 	git -C "$src" update-index --skip-worktree .gitignore
-	git -C "$src" show base:.gitignore | sed '/^# Debian packaging/,/^!\/debian\/$/d' |
+	git -C "$src" show debian:.gitignore | sed '/^# Debian packaging/,/^!\/debian\/$/d' |
 		sed '$ { /^#$/d }' > "$src/.gitignore"
 }
 
