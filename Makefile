@@ -28,7 +28,8 @@ BENCH_CMA ?= 512M
 BENCH_TIMEOUT ?= 3600
 
 DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
-	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl rsync
+	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl rsync \
+	e2fsprogs
 
 # Run kbuild without our own command-line variables (FORCE=1 and friends).
 KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
@@ -89,8 +90,14 @@ check: kernel-test initramfs-test
 # these arguments (comma-separated); vm/bench-report.py makes the tables.
 # A 30 s cap per method (marked capped when reached) bounds a slow state:
 # no method reached it on 2026-12-03, the slowest took 12 s.
-BENCH_ARGS ?= -r,3,-c,30,all
+BENCH_ARGS ?= -r,3,-c,30,-d,/mnt/s2,all
 DEMO_ARGS ?= -r,1,-c,30,demo
+# Scenario S2's disk: ext2 with files of known contents (768 MiB), its
+# writes throttled to 4 MiB/s so that writeback is in flight when a method
+# starts. The guest mounts it at /mnt/s2.
+S2_IMAGE := $(B)/s2.img
+S2_FILES ?= 192
+S2_WRITE_BPS ?= 4194304
 BENCH_VM = VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
 	vm/run-vm.sh $(OBJ)-bench/arch/x86/boot/bzImage $(OBJ)-bench/initramfs.cpio bench
 
@@ -99,8 +106,12 @@ demo: kernel-bench initramfs-bench
 		$(RES)/console-demo.log $(RES)/results-demo.log
 	@vm/bench-report.py demo $(RES)/results-demo.log $(RES)
 
-bench: kernel-bench initramfs-bench
-	@VM_APPEND="harness.bench=$(BENCH_ARGS)" $(BENCH_VM) \
+$(S2_IMAGE): vm/make-s2-image.py | deps
+	@vm/make-s2-image.py $@ $(S2_FILES)
+
+bench: kernel-bench initramfs-bench $(S2_IMAGE)
+	@VM_APPEND="harness.bench=$(BENCH_ARGS)" VM_DISK=$(S2_IMAGE) \
+		VM_DISK_WRITE_BPS=$(S2_WRITE_BPS) $(BENCH_VM) \
 		$(RES)/console-bench.log $(RES)/results-bench.log
 	@vm/bench-report.py bench $(RES)/results-bench.log $(RES)
 

@@ -3,23 +3,31 @@
 
 The guest's cma_bulk_bench prints one line per measurement:
   run,scenario,param,method,rep,requested,allocated,obtainable,time_ms,
-      migrated_pages,pcp_drains,lru_drains,data_intact,capped,migrate_ms
+      migrated_pages,pcp_drains,lru_drains,data_intact,capped,migrate_ms,
+      reclaimed_pages
   skip,scenario,param,method,reason
   oracle,scenario,param,method,rep,pages
   info,area,pages,pageblock_pages
   info,busy,kernel_pages,pinned_pages
   info,scattered,param,held_pages,area_pages,empty_chunks,chunks
   info,thp,param,thp_pages,held_pages
+  info,pagecache,param,held_pages,file_pages,dirty_pages,writeback_pages
+  info,files,nr_files,bad_pages
+  thp,scenario,param,method,rep,migrated,failed,split,compact_stalls,
+      reclaim_stalls,calls,failed_folios
+  claims,scenario,param,method,rep,unmovable,movable,reclaimable,tasks
   pageblocks,scenario,param,method,rep,unmovable_before,unmovable_after,
       movable_before,movable_after
-(an info,busy, info,scattered or info,thp line describes the state built for the
-measurement whose oracle or run line comes next). This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
+(an info,busy, info,scattered, info,thp or info,pagecache line describes the
+state built for the measurement whose oracle or run line comes next;
+info,files counts the pages of S2's files that did not read back intact).
+This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
 OUTDIR/bench.csv (the median of each method, spec section 4, with the sweep
 parameter, min, max and repetitions appended), OUTDIR/bench.md and the data
 files of the plot, draws OUTDIR/bench.png with vm/bench-plot.gp, and prints
-the S1 and S3 tables. For `demo` it prints the short
+the S1, S2, S3 and THP tables. For `demo` it prints the short
 report of `make`. Either way it exits non-zero when a measurement lost
-data (data_intact=0) or the console log beside RESULTS_LOG holds a kernel
+data (data_intact=0, or a page of S2's files changed) or the console log beside RESULTS_LOG holds a kernel
 report (WARNING, BUG, KASAN..., as vm/collect-results.py finds them).
 
 Usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR
@@ -34,14 +42,15 @@ import textwrap
 
 RUN_FIELDS = ['scenario', 'param', 'method', 'rep', 'requested', 'allocated',
               'obtainable', 'time_ms', 'migrated_pages', 'pcp_drains',
-              'lru_drains', 'data_intact', 'capped', 'migrate_ms']
+              'lru_drains', 'data_intact', 'capped', 'migrate_ms', 'reclaimed_pages']
 SPEC_FIELDS = ['scenario', 'method', 'requested', 'allocated', 'obtainable',
                'time_ms', 'migrated_pages', 'pcp_drains', 'lru_drains',
                'data_intact', 'capped']
 EXTRA_FIELDS = ['param', 'time_min_ms', 'time_max_ms', 'reps', 'oracle_pages',
-                'migrate_ms']
+                'migrate_ms', 'reclaimed_pages']
 INTS = ['param', 'rep', 'requested', 'allocated', 'obtainable',
-        'migrated_pages', 'pcp_drains', 'lru_drains', 'data_intact', 'capped']
+        'migrated_pages', 'pcp_drains', 'lru_drains', 'data_intact', 'capped',
+        'reclaimed_pages']
 REFS = ['cma_alloc_order4', 'migrate_limit', 'oracle_limit', 'copy_limit']
 DESCRIPTION = {
     'cma_alloc_300M': 'one cma_alloc() of 300 MiB',
@@ -91,7 +100,7 @@ def read_log(path):
         elif line.startswith('info,'):
             vals = line.split(',')
             info[vals[1]] = [int(v) for v in vals[2:]]
-            if vals[1] in ('busy', 'scattered', 'thp'):
+            if vals[1] in ('busy', 'scattered', 'thp', 'pagecache'):
                 pending.append((vals[1], info[vals[1]]))
         elif line.startswith('skip,'):
             scen, param, method, reason = line.split(',', 4)[1:]
@@ -104,6 +113,18 @@ def read_log(path):
             for kind, ivals in pending:
                 states.setdefault(vals[0], {}).setdefault(kind, []).append(ivals)
             pending = []
+        elif line.startswith('claims,'):
+            vals = line.split(',')[1:]
+            if len(vals) != 8:
+                fail(f'malformed line in {path}: {line}')
+            states.setdefault(vals[0], {}).setdefault('claims', []).append(
+                (vals[2],) + tuple(int(v) for v in vals[4:7]) + (vals[7],))
+        elif line.startswith('thp,'):
+            vals = line.split(',')[1:]
+            if len(vals) != 11:
+                fail(f'malformed line in {path}: {line}')
+            states.setdefault(vals[0], {}).setdefault('thpmig', []).append(
+                (vals[2],) + tuple(int(v) for v in vals[4:]))
         elif line.startswith('pageblocks,'):
             vals = line.split(',')[1:]
             if len(vals) != 8:
@@ -119,10 +140,18 @@ def read_log(path):
 
 
 def undercuts(runs):
-    """Runs that got the whole request yet migrated fewer pages than the
-    fewest the state they faced required: a count that cannot be right."""
+    """Runs that got the whole request yet freed up (migrated, or dropped
+    as clean page cache) fewer pages than the fewest the state they faced
+    required: a count that cannot be right."""
     return [r for r in runs if r['oracle_pages'] >= 0 and
-            r['allocated'] == r['requested'] and r['migrated_pages'] < r['oracle_pages']]
+            r['allocated'] == r['requested'] and
+            r['migrated_pages'] + r['reclaimed_pages'] < r['oracle_pages']]
+
+
+def moved(r):
+    """Pages migrated, plus clean page cache reclaimed if any."""
+    return (f"{r['migrated_pages']}+{r['reclaimed_pages']}" if r['reclaimed_pages']
+            else str(r['migrated_pages']))
 
 
 def oracle_lines(runs, scen='S1'):
@@ -133,7 +162,7 @@ def oracle_lines(runs, scen='S1'):
     several = len({r['param'] for r in s1}) > 1
     for key in dict.fromkeys((r['param'], r['method']) for r in s1):
         reps = [r for r in s1 if (r['param'], r['method']) == key]
-        pairs = ', '.join(f"{r['migrated_pages']}/{r['oracle_pages']}" for r in reps)
+        pairs = ', '.join(f"{moved(r)}/{r['oracle_pages']}" for r in reps)
         full = all(r['allocated'] == r['requested'] for r in reps)
         name = f'{key[0]} % {key[1]}' if several else key[1]
         lines.append(f'- {name}: {pairs}' + ('' if full else ' (did not get the whole request)'))
@@ -143,20 +172,29 @@ def oracle_lines(runs, scen='S1'):
     lines.append('- No run that got its whole request migrated fewer pages than its oracle.'
                  if not bad else '- UNDERCUT: ' + '; '.join(
                      f"{r['scenario']} {r['param']} {r['method']} #{r['rep']}: "
-                     f"{r['migrated_pages']} < {r['oracle_pages']}" for r in bad))
+                     f"{moved(r)} < {r['oracle_pages']}" for r in bad))
     return lines
 
 
-def pageblock_lines(blocks):
-    """S1's unmovable and movable pageblocks before and after each method."""
+def pageblock_lines(blocks, states=None):
+    """S1's unmovable and movable pageblocks before and after each method,
+    and the pageblocks unmovable allocations claimed during its runs."""
     lines = []
+    claims = (states or {}).get('S1', {}).get('claims', [])
     for method in dict.fromkeys(b[2] for b in blocks if b[0] == 'S1'):
         reps = [b[3:] for b in blocks if b[0] == 'S1' and b[2] == method]
         du = sorted(r[1] - r[0] for r in reps)[len(reps) // 2]
         dm = sorted(r[3] - r[2] for r in reps)[len(reps) // 2]
-        lines.append(f'- {method}: unmovable {reps[0][0]} -> {reps[0][1]}, movable '
-                     f'{reps[0][2]} -> {reps[0][3]} (first run); median change '
-                     f'{du:+d} unmovable, {dm:+d} movable over {len(reps)} runs.')
+        line = (f'- {method}: unmovable {reps[0][0]} -> {reps[0][1]}, movable '
+                f'{reps[0][2]} -> {reps[0][3]} (first run); median change '
+                f'{du:+d} unmovable, {dm:+d} movable over {len(reps)} runs.')
+        mine = [c for c in claims if c[0] == method]
+        if mine:
+            tasks = ' '.join(dict.fromkeys(t for c in mine for t in c[4].split()))
+            line += (f' Claimed by unmovable allocations: {sum(c[1] for c in mine)} '
+                     f'pageblocks in all{f" ({tasks})" if tasks else ""}; by movable '
+                     f'ones: {sum(c[2] for c in mine)}.')
+        lines.append(line)
     return lines
 
 
@@ -389,13 +427,49 @@ def s3_state_lines(states):
 
 
 def thp_lines(states):
-    """THP's states as built: the helper's pages in huge pages."""
+    """THP's states as built: the helper's pages in huge pages; and what
+    each method's migrations did with the huge pages."""
     thp = states.get('THP', {}).get('thp', [])
     if not thp:
         return []
-    return [f'- The helper held {spread([v[2] for v in thp])} pages of the area, '
-            f'{spread([v[1] for v in thp])} of them in transparent huge pages, '
-            f'over {len(thp)} states built.'] + busy_line(states, 'THP')
+    lines = [f'- The helper held {spread([v[2] for v in thp])} pages of the area, '
+             f'{spread([v[1] for v in thp])} of them in transparent huge pages, '
+             f'over {len(thp)} states built.'] + busy_line(states, 'THP')
+    mig = states.get('THP', {}).get('thpmig', [])
+    if mig:
+        lines.append('- Huge pages migrated whole / failed / split to be migrated, '
+                     'direct compaction and direct reclaim stalls (/proc/vmstat '
+                     'thp_migration_*, compact_stall, allocstall_movable), and calls of migrate_pages() with the folios '
+                     'they failed to migrate (tracepoint mm_migrate_pages), per '
+                     'method: ' + '; '.join(
+                         f"{m}: {spread([v[1] for v in mig if v[0] == m])} / "
+                         f"{spread([v[2] for v in mig if v[0] == m])} / "
+                         f"{spread([v[3] for v in mig if v[0] == m])}, "
+                         f"{spread([v[4] for v in mig if v[0] == m])}+"
+                         f"{spread([v[5] for v in mig if v[0] == m])} stalls, "
+                         f"{spread([v[6] for v in mig if v[0] == m])} calls failing "
+                         f"{spread([v[7] for v in mig if v[0] == m])} folios"
+                         for m in dict.fromkeys(v[0] for v in mig)) + '.')
+    return lines
+
+
+def s2_lines(states, info=None):
+    """S2's states as built: the page cache in the area, dirty and under
+    writeback when the method started; and the files read back."""
+    pc = states.get('S2', {}).get('pagecache', [])
+    lines = []
+    if pc:
+        lines.append(f'- The helper held {spread([v[1] for v in pc])} file pages of the area; '
+                     f'the area held {spread([v[2] for v in pc])} pages of page cache, '
+                     f'{spread([v[3] for v in pc])} of them dirty and '
+                     f'{spread([v[4] for v in pc])} under writeback when the method '
+                     f'started, over {len(pc)} states built.')
+    files = (info or {}).get('files')
+    if files:
+        lines.append(f'- Afterwards the {files[0]} files, read back from the disk, had '
+                     f'{files[1]} pages that did not hold their known contents'
+                     + (': DATA LOST.' if files[1] else '.'))
+    return lines + busy_line(states, 'S2')
 
 
 def busy_line(states, scen='S1'):
@@ -416,17 +490,20 @@ def s3_table(rows, scen='S3'):
     s3 = [r for r in rows if r['scenario'] == scen]
     head = ['occupancy %', 'method', 'got/obtainable', 'time_ms (median)', 'min-max',
             'in migrate_pages()', 'migrated', 'oracle', 'migrated/oracle', 'pcp', 'lru', 'intact', 'capped']
+    if any(r['reclaimed_pages'] for r in s3):
+        head[6:9] = ['migrated+reclaimed', 'oracle', '(migrated+reclaimed)/oracle']
     body = []
     for r in s3:
         lim = r['method'].endswith('_limit')
         orc = r['oracle_pages']
+        out = r['migrated_pages'] + r['reclaimed_pages']
         body.append([str(r['param']), r['method'],
                      '-' if lim else f"{r['allocated']}/{r['obtainable']}",
                      fmt_ms(r['time_ms']),
                      f"{fmt_ms(r['time_min_ms'])}-{fmt_ms(r['time_max_ms'])}",
                      fmt_ms(r['migrate_ms']),
-                     str(r['migrated_pages']), str(orc) if orc >= 0 else '-',
-                     f"{r['migrated_pages'] / orc:.2f}" if orc > 0 else '-',
+                     moved(r), str(orc) if orc >= 0 else '-',
+                     f"{out / orc:.2f}" if orc > 0 else '-',
                      '-' if lim else str(r['pcp_drains']),
                      '-' if lim else str(r['lru_drains']),
                      'yes' if r['data_intact'] else 'NO', 'yes' if r['capped'] else ''])
@@ -456,8 +533,8 @@ def s3_fast_vs(rows, peer, scen='S3'):
         lines.append(f"- {p} % against {peer}: {verdict} ({fmt_ms(fast['time_ms'])} against "
                      f"{fmt_ms(loop['time_ms'])} ms{f', {peer} capped' if loop['capped'] else ''}"
                      f"); {gots} of {fast['requested']} chunks; "
-                     f"{fast['migrated_pages']} against {loop['migrated_pages']} pages "
-                     f"migrated; drains (PCP, LRU) {fast['pcp_drains']},{fast['lru_drains']} "
+                     f"{moved(fast)} against {moved(loop)} pages "
+                     f"migrated{' (+reclaimed)' if fast['reclaimed_pages'] or loop['reclaimed_pages'] else ''}; drains (PCP, LRU) {fast['pcp_drains']},{fast['lru_drains']} "
                      f"against {loop['pcp_drains']},{loop['lru_drains']}.")
     return lines
 
@@ -522,6 +599,23 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
             s3_fast_vs(rows, 'vendor_chunk') + \
             ['', '### S3: pages migrated against the oracle, per run', ''] + \
             oracle_lines(runs, 'S3') + ['']
+    s2_head, s2_body = s3_table(rows, 'S2')
+    if s2_body:
+        md += ['## S2: an area half full of page cache, under writeback', '',
+               textwrap.fill('Scenario S2: the request and the busy pages of S1, on an '
+                             'area the helper fills to 50 % with the page cache of files '
+                             'on an ext2 file system on a virtio-blk disk (mapped shared, '
+                             'read from the disk). Every 16th page is then dirtied and '
+                             'every 32nd put under writeback, on a disk whose writes QEMU '
+                             'throttles to 4 MiB/s, so that writeback is in flight when '
+                             'the method starts. Each state is written back and dropped '
+                             'before the next is built; at the end the files are read '
+                             'back from the disk and checked page by page.', 78), ''] + \
+            s2_lines(states or {}, info) + \
+            ['', markdown(s2_head, s2_body), '', '### S2: bulk_fast against its peers', ''] + \
+            s3_fast_vs(rows, 'fast_loop', 'S2') + s3_fast_vs(rows, 'vendor_chunk', 'S2') + \
+            ['', '### S2: pages migrated against the oracle, per run', ''] + \
+            oracle_lines(runs, 'S2') + ['']
     thp_head, thp_body = s3_table(rows, 'THP')
     if thp_body:
         md += ['## THP: an area half full of transparent huge pages', '',
@@ -539,9 +633,13 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
             oracle_lines(runs, 'THP') + ['']
     if blocks:
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
-               'Where migration targets went: a method whose targets land in',
-               'unmovable pageblocks would grow their number.', ''] + \
-            pageblock_lines(blocks) + ['']
+               textwrap.fill('Where migration targets went. Only an unmovable allocation '
+                             'can make a pageblock unmovable: the mm_page_alloc_extfrag '
+                             'tracepoint, traced during each run, counts the pageblocks '
+                             'that unmovable and movable allocations claimed from other '
+                             'types, and names the tasks behind the unmovable claims. '
+                             'Migration targets are movable allocations.', 78), ''] + \
+            pageblock_lines(blocks, states) + ['']
     for part in sweep_tables(rows, skips):
         md += [part, '']
     with open(os.path.join(outdir, 'bench.md'), 'w') as f:
@@ -587,7 +685,7 @@ def demo(rows, info):
     print('Full benchmark: make bench.')
 
 
-def verdict(runs, log):
+def verdict(runs, log, info=None):
     """Exit non-zero on lost data or a kernel report on the console."""
     here = os.path.dirname(os.path.abspath(__file__))
     spec = importlib.util.spec_from_file_location(
@@ -599,6 +697,9 @@ def verdict(runs, log):
     console = cr.read_lines(console_log)
     bad = [f"{r['scenario']} {r['param']} {r['method']} #{r['rep']}: data NOT intact"
            for r in runs if not r['data_intact']]
+    files = (info or {}).get('files', [0, 0])
+    if files[1]:
+        bad.append(f'S2: {files[1]} pages of its {files[0]} files changed on the disk')
     bad += [f'kernel {kind} report on the console: {console[i].strip()} '
             f'({console_log}, line {i + 1})' for kind, i in cr.find_reports(console)]
     for b in bad:
@@ -617,7 +718,7 @@ def main():
     rows = summarise(runs)
     if job == 'demo':
         demo(rows, info)
-        verdict(runs, log)
+        verdict(runs, log, info)
         return
     head, body = write_bench(rows, runs, skips, info, blocks, outdir, states)
     plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-plot.gp')
@@ -635,6 +736,8 @@ def main():
     else:
         print('S1 was not run (BENCH_ARGS); see bench.md for the sweeps.')
     for scen, title, state_lines in (
+            ('S2', 'an area half full of page cache under writeback, busy pages as S1',
+             lambda st: s2_lines(st, info)),
             ('S3', 'an area of scattered occupancy, busy pages as S1', s3_state_lines),
             ('THP', 'an area half full of transparent huge pages', thp_lines)):
         head_, body_ = s3_table(rows, scen)
@@ -650,7 +753,7 @@ def main():
     if blocks:
         print()
         print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
-        print('\n'.join(pageblock_lines(blocks)))
+        print('\n'.join(pageblock_lines(blocks, states)))
     print()
     print('S1 pages migrated against the oracle of the same state (per run):')
     print('\n'.join(oracle_lines(runs)))
@@ -660,7 +763,7 @@ def main():
     for s in skips:
         print(f'skipped: {s[0]} {s[1]} {s[2]}: {s[3]}')
     print(f'bench: {len(runs)} measurements; {outdir}/bench.csv, bench.md, bench.png')
-    verdict(runs, log)
+    verdict(runs, log, info)
 
 
 if __name__ == '__main__':

@@ -42,6 +42,11 @@ check)
 	cd /kselftest && ./run_kselftest.sh $check_args 2>&1 | tee -a $results
 	;;
 bench)
+	# The disk of scenario S2 (vm/make-s2-image.py), if QEMU has one.
+	if [ -b /dev/vda ]; then
+		mkdir -p /mnt/s2
+		mount -t ext2 /dev/vda /mnt/s2 || say "harness: cannot mount the S2 disk"
+	fi
 	# harness.bench=ARG,ARG... holds cma_bulk_bench's arguments.
 	# shellcheck disable=SC2086
 	/kselftest/cma_bulk/cma_bulk_bench ${bench_args:-all} | tee -a $results
@@ -52,4 +57,5 @@ bench)
 esac
 say "harness: job $job end"
 sync
+grep -q " /mnt/s2 " /proc/mounts && umount /mnt/s2
 reboot -f

@@ -3,7 +3,9 @@
 # serial console and the results port. Exits non-zero on timeout.
 # Usage: vm/run-vm.sh KERNEL INITRD JOB CONSOLE_LOG RESULTS_LOG
 # Environment: VM_MEM (MiB), VM_CMA (cma= value), VM_TIMEOUT (s),
-#              VM_ACCEL (tcg or kvm; tcg by default), VM_APPEND (extra args)
+#              VM_ACCEL (tcg or kvm; tcg by default), VM_APPEND (extra args),
+#              VM_DISK (a raw disk image, attached as virtio-blk /dev/vda),
+#              VM_DISK_WRITE_BPS (its write throttle in bytes/s, 0 for none)
 set -eu
 
 kernel=$1
@@ -21,6 +23,14 @@ kvm) accel="-accel kvm -cpu host" ;;
 *) echo "run-vm: VM_ACCEL must be tcg or kvm" >&2; exit 2 ;;
 esac
 
+disk=
+if [ -n "${VM_DISK:-}" ]; then
+	[ -f "$VM_DISK" ] || { echo "run-vm: no disk image $VM_DISK" >&2; exit 2; }
+	throttle=
+	[ "${VM_DISK_WRITE_BPS:-0}" != 0 ] && throttle=",throttling.bps-write=$VM_DISK_WRITE_BPS"
+	disk="-drive if=none,id=disk0,format=raw,file=$VM_DISK$throttle -device virtio-blk-pci,drive=disk0"
+fi
+
 append="console=ttyS0 cma=$cma harness.job=$job panic=-1 oops=panic printk.time=0 ${VM_APPEND:-}"
 mkdir -p "$(dirname "$console")" "$(dirname "$results")"
 : > "$console"
@@ -32,7 +42,7 @@ rc=0
 # shellcheck disable=SC2086
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 $accel -smp 2 -m "$mem" \
 	-display none -no-reboot -nodefaults \
-	-serial "file:$console" -serial "file:$results" \
+	-serial "file:$console" -serial "file:$results" $disk \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" || rc=$?
 echo "vm: '$job' done in $(($(date +%s) - start))s"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
