@@ -631,7 +631,7 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
             s3_fast_vs(rows, 'fast_loop', 'THP') + s3_fast_vs(rows, 'vendor_chunk', 'THP') + \
             ['', '### THP: pages migrated against the oracle, per run', ''] + \
             oracle_lines(runs, 'THP') + ['']
-    if blocks:
+    if any(b[0] == 'S1' for b in blocks):
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
                textwrap.fill('Where migration targets went. Only an unmovable allocation '
                              'can make a pageblock unmovable: the mm_page_alloc_extfrag '
@@ -750,7 +750,7 @@ def main():
         for peer in ('fast_loop', 'vendor_chunk'):
             print(f'{scen} bulk_fast against {peer}:')
             print('\n'.join(s3_fast_vs(rows, peer, scen)))
-    if blocks:
+    if any(b[0] == 'S1' for b in blocks):
         print()
         print('S1 pageblocks (/proc/pagetypeinfo) before and after each method:')
         print('\n'.join(pageblock_lines(blocks, states)))
