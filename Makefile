@@ -1,5 +1,5 @@
 # cma_alloc_bulk for Linux 6.12: build, boot and test the patch series.
-# See README.md. Targets: all (demo), check, bench, tree, export, lint.
+# See README.md. Targets: all (demo), check, bench, vmem, tree, export, lint.
 
 CACHE_DIR ?= $(HOME)/.cache/cma-bulk
 export CCACHE_DIR ?= $(CACHE_DIR)/ccache
@@ -35,7 +35,7 @@ DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
 KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
 	make -C $(SRC) O=$(abspath $(OBJ)-$*) CC="ccache gcc" -j$(JOBS)
 
-.PHONY: all demo check bench tree tree-for-build export lint bisect-build deps clean
+.PHONY: all demo check bench vmem tree tree-for-build export lint bisect-build deps clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -114,6 +114,29 @@ bench: kernel-bench initramfs-bench $(S2_IMAGE)
 		VM_DISK_WRITE_BPS=$(S2_WRITE_BPS) $(BENCH_VM) \
 		$(RES)/console-bench.log $(RES)/results-bench.log
 	@vm/bench-report.py bench $(RES)/results-bench.log $(RES)
+
+# The virtio-mem unplug experiment: VMEM_RUNS boots of the vmem kernel
+# built from SRC, each plugging 512 MiB into ZONE_MOVABLE, filling it and
+# unplugging it under short-lived page references (vm/vmem-run.py; the
+# guest runs tools/testing/selftests/cma_bulk/virtio_mem_unplug with
+# VMEM_ARGS, comma-separated). VMEM_TAG names the kernel in the report,
+# which tabulates every results-vmem-*.log in RES.
+VMEM_ARGS ?= -p,512,-f,448,-H,300,-n,16,-t,120
+VMEM_RUNS ?= 5
+VMEM_TAG ?= $(shell git -C $(SRC) rev-parse --short HEAD 2>/dev/null || echo src)
+VMEM_TIMEOUT ?= 900
+# vmem-debug: the same kernel with lockdep and DEBUG_VM.
+VMEM_KERNEL ?= vmem
+
+vmem: kernel-$(VMEM_KERNEL) initramfs-$(VMEM_KERNEL)
+	@rc=0; for i in $$(seq 1 $(VMEM_RUNS)); do \
+		vm/vmem-run.py --tag "$(VMEM_TAG)" --args="$(VMEM_ARGS)" --timeout $(VMEM_TIMEOUT) \
+			$(OBJ)-$(VMEM_KERNEL)/arch/x86/boot/bzImage $(OBJ)-$(VMEM_KERNEL)/initramfs.cpio \
+			$(RES)/console-vmem-$(VMEM_TAG)-$$i.log \
+			$(RES)/results-vmem-$(VMEM_TAG)-$$i.log || rc=1; \
+	done; \
+	vm/vmem-report.py $(RES)/results-vmem-*.log || rc=1; \
+	exit $$rc
 
 lint: $(TREE)
 	@vm/lint.sh $(SRC) patches $(abspath $(OBJ)-lint)

@@ -20,11 +20,13 @@ mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
 job=
 bench_args=
 check_args=
+vmem_args=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	harness.job=*) job=${arg#harness.job=} ;;
 	harness.bench=*) bench_args=$(echo "${arg#harness.bench=}" | tr , ' ') ;;
 	harness.check=*) check_args=$(echo "${arg#harness.check=}" | tr , ' ') ;;
+	harness.vmem=*) vmem_args=$(echo "${arg#harness.vmem=}" | tr , ' ') ;;
 	esac
 done
 
@@ -50,6 +52,12 @@ bench)
 	# harness.bench=ARG,ARG... holds cma_bulk_bench's arguments.
 	# shellcheck disable=SC2086
 	/kselftest/cma_bulk/cma_bulk_bench ${bench_args:-all} | tee -a $results
+	;;
+vmem)
+	# harness.vmem=ARG,ARG... holds virtio_mem_unplug's arguments; the
+	# host (vm/vmem-run.py) answers its "vmem: ready" lines over QMP.
+	# shellcheck disable=SC2086
+	/kselftest/cma_bulk/virtio_mem_unplug $vmem_args 2>&1 | tee -a $results
 	;;
 *)
 	say "harness: unknown job '$job'"
