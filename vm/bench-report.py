@@ -599,38 +599,35 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
             s3_fast_vs(rows, 'vendor_chunk') + \
             ['', '### S3: pages migrated against the oracle, per run', ''] + \
             oracle_lines(runs, 'S3') + ['']
-    s2_head, s2_body = s3_table(rows, 'S2')
-    if s2_body:
-        md += ['## S2: an area half full of page cache, under writeback', '',
-               textwrap.fill('Scenario S2: the request and the busy pages of S1, on an '
-                             'area the helper fills to 50 % with the page cache of files '
-                             'on an ext2 file system on a virtio-blk disk (mapped shared, '
-                             'read from the disk). Every 16th page is then dirtied and '
-                             'every 32nd put under writeback, on a disk whose writes QEMU '
-                             'throttles to 4 MiB/s, so that writeback is in flight when '
-                             'the method starts. Each state is written back and dropped '
-                             'before the next is built; at the end the files are read '
-                             'back from the disk and checked page by page.', 78), ''] + \
-            s2_lines(states or {}, info) + \
-            ['', markdown(s2_head, s2_body), '', '### S2: bulk_fast against its peers', ''] + \
-            s3_fast_vs(rows, 'fast_loop', 'S2') + s3_fast_vs(rows, 'vendor_chunk', 'S2') + \
-            ['', '### S2: pages migrated against the oracle, per run', ''] + \
-            oracle_lines(runs, 'S2') + ['']
-    thp_head, thp_body = s3_table(rows, 'THP')
-    if thp_body:
-        md += ['## THP: an area half full of transparent huge pages', '',
-               textwrap.fill('Scenario THP: the request and the busy pages of S1, on an '
-                             'area the helper fills to 50 % with anonymous memory in '
-                             'transparent huge pages (madvise(MADV_HUGEPAGE), 2 MiB, 32 '
-                             'order-4 chunks each): a chunk can only be had by moving the '
-                             'whole huge page over it, and a pin on a huge page holds all '
-                             'of it. oracle: the pages in use in the least occupied '
-                             'chunks, a lower bound here, since it counts 4 KiB pages.',
-                             78), ''] + thp_lines(states or {}) + \
-            ['', markdown(thp_head, thp_body), '', '### THP: bulk_fast against its peers', ''] + \
-            s3_fast_vs(rows, 'fast_loop', 'THP') + s3_fast_vs(rows, 'vendor_chunk', 'THP') + \
-            ['', '### THP: pages migrated against the oracle, per run', ''] + \
-            oracle_lines(runs, 'THP') + ['']
+    for scen, title, text, state_lines in (
+            ('S2', 'an area half full of page cache, under writeback',
+             'Scenario S2: the request and the busy pages of S1, on an '
+             'area the helper fills to 50 % with the page cache of files '
+             'on an ext2 file system on a virtio-blk disk (mapped shared, '
+             'read from the disk). Every 16th page is then dirtied and '
+             'every 32nd put under writeback, on a disk whose writes QEMU '
+             'throttles to 4 MiB/s, so that writeback is in flight when '
+             'the method starts. Each state is written back and dropped '
+             'before the next is built; at the end the files are read '
+             'back from the disk and checked page by page.',
+             s2_lines(states or {}, info)),
+            ('THP', 'an area half full of transparent huge pages',
+             'Scenario THP: the request and the busy pages of S1, on an '
+             'area the helper fills to 50 % with anonymous memory in '
+             'transparent huge pages (madvise(MADV_HUGEPAGE), 2 MiB, 32 '
+             'order-4 chunks each): a chunk can only be had by moving the '
+             'whole huge page over it, and a pin on a huge page holds all '
+             'of it. oracle: the pages in use in the least occupied '
+             'chunks, a lower bound here, since it counts 4 KiB pages.',
+             thp_lines(states or {}))):
+        head_, body_ = s3_table(rows, scen)
+        if not body_:
+            continue
+        md += [f'## {scen}: {title}', '', textwrap.fill(text, 78), ''] + state_lines + \
+            ['', markdown(head_, body_), '', f'### {scen}: bulk_fast against its peers', ''] + \
+            s3_fast_vs(rows, 'fast_loop', scen) + s3_fast_vs(rows, 'vendor_chunk', scen) + \
+            ['', f'### {scen}: pages migrated against the oracle, per run', ''] + \
+            oracle_lines(runs, scen) + ['']
     if any(b[0] == 'S1' for b in blocks):
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
                textwrap.fill('Where migration targets went. Only an unmovable allocation '
