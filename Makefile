@@ -6,17 +6,59 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 JOBS ?= $(shell nproc)
 
 B := build
+
+# ARCH=arm64 cross-builds both kernels and the selftests with Debian's
+# aarch64 toolchain and boots them on QEMU's virt machine (TCG); its objects
+# and results go under build/arm64 (build/arm64-16k with ARM64_PAGES=16K).
+# The default is the host's x86-64.
+ARCH ?= x86_64
+ARM64_PAGES ?= 4K
+ARM64_TOOLCHAIN := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+ifeq ($(ARCH),arm64)
+KARCH := arm64
+CROSS_COMPILE := aarch64-linux-gnu-
+IMAGE := arch/arm64/boot/Image
+ARCH_DEPS := $(ARM64_TOOLCHAIN) qemu-system-arm
+ARCH_FRAGMENTS := configs/arch-arm64.config
+# The guest's busybox: Debian's busybox-static for arm64, downloaded (not
+# installed) by vm/fetch-busybox.sh.
+BUSYBOX := $(CACHE_DIR)/arm64/busybox
+BUSYBOX_DEP := $(BUSYBOX)
+ifeq ($(ARM64_PAGES),16K)
+ARCH_FRAGMENTS += configs/arch-arm64-16k.config
+AB := $(B)/arm64-16k
+else ifeq ($(ARM64_PAGES),4K)
+AB := $(B)/arm64
+else
+$(error ARM64_PAGES=$(ARM64_PAGES): use 4K or 16K)
+endif
+else ifneq ($(filter x86_64 x86,$(ARCH)),)
+KARCH := x86
+CROSS_COMPILE :=
+IMAGE := arch/x86/boot/bzImage
+ARCH_DEPS := qemu-system-x86
+ARCH_FRAGMENTS := configs/arch-x86.config
+BUSYBOX := /bin/busybox
+BUSYBOX_DEP :=
+AB := $(B)
+else
+$(error ARCH=$(ARCH): the harness supports x86_64 and arm64)
+endif
+# Every script below, and kbuild, see these.
+override ARCH := $(KARCH)
+export ARCH CROSS_COMPILE
+export VM_ARCH := $(KARCH)
 # Another tree (a git worktree, say) can be tested with
 # `make check SRC=... OBJ=... RES=... TREE=`; TREE= skips assembling build/src.
 SRC ?= $(B)/src
-OBJ ?= $(B)/obj
-RES ?= $(B)/results
+OBJ ?= $(AB)/obj
+RES ?= $(AB)/results
 TREE ?= tree-for-build
 TARBALL := $(B)/base/linux-source.tar.xz
 # The series' selftests, and the dma-buf heap tests its chunk heap must pass.
 KSELFTESTS := cma_bulk dmabuf-heaps
 # Fragments for both kernels; the series' own selftest fragment comes last.
-FRAGMENTS = configs/base.config configs/$*.config \
+FRAGMENTS = configs/base.config $(ARCH_FRAGMENTS) configs/$*.config \
 	$(wildcard $(SRC)/tools/testing/selftests/cma_bulk/config)
 
 # The VM for `make check` and for the demo/bench.
@@ -28,12 +70,12 @@ BENCH_CMA ?= 512M
 BENCH_TIMEOUT ?= 3600
 
 DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
-	qemu-system-x86 ccache gnuplot-nox python3 git xz-utils perl rsync \
-	e2fsprogs
+	ccache gnuplot-nox python3 git xz-utils perl rsync e2fsprogs \
+	$(ARCH_DEPS)
 
 # Run kbuild without our own command-line variables (FORCE=1 and friends).
 KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
-	make -C $(SRC) O=$(abspath $(OBJ)-$*) CC="ccache gcc" -j$(JOBS)
+	make -C $(SRC) O=$(abspath $(OBJ)-$*) CC="ccache $(CROSS_COMPILE)gcc" -j$(JOBS)
 
 .PHONY: all demo check bench vmem tree tree-for-build export lint bisect-build deps clean
 .DELETE_ON_ERROR:
@@ -56,24 +98,27 @@ tree: $(TARBALL) | deps
 tree-for-build: $(TARBALL) | deps
 	@KEEP_WORK=1 vm/assemble-tree.sh $(TARBALL) $(SRC) patches
 
+$(CACHE_DIR)/%/busybox: | deps
+	@vm/fetch-busybox.sh $* $@
+
 export:
 	@vm/export-series.sh $(SRC) patches
 
-$(OBJ)-%/.config: $(TREE) configs/base.config configs/%.config \
+$(OBJ)-%/.config: $(TREE) configs/base.config $(ARCH_FRAGMENTS) configs/%.config \
 		$(wildcard $(SRC)/tools/testing/selftests/cma_bulk/config)
 	@vm/configure-kernel.sh $(SRC) $(OBJ)-$* $(FRAGMENTS)
 
 kernel-%: $(OBJ)-%/.config
 	@echo "build: $* kernel (ccache in $(CCACHE_DIR))"
-	@$(KMAKE) -s bzImage
+	@$(KMAKE) -s $(notdir $(IMAGE))
 
 kselftest-%: $(OBJ)-%/.config
 	@$(KMAKE) -s headers >/dev/null
 	@$(KMAKE) -s TARGETS="$(KSELFTESTS)" USERLDFLAGS=-static \
 		INSTALL_PATH=$(abspath $(OBJ)-$*/kselftest_install) kselftest-install >/dev/null
 
-initramfs-%: kselftest-%
-	@vm/build-initramfs.sh $(SRC) $(OBJ)-$* $(OBJ)-$*/kselftest_install $(OBJ)-$*/initramfs.cpio
+initramfs-%: kselftest-% $(BUSYBOX_DEP)
+	@vm/build-initramfs.sh $(BUSYBOX) $(SRC) $(OBJ)-$* $(OBJ)-$*/kselftest_install $(OBJ)-$*/initramfs.cpio
 
 # CHECK_ARGS=-t,cma_bulk:cma_bulk_busy runs part of the selftests (the
 # arguments of run_kselftest.sh, comma-separated); KUnit always runs.
@@ -81,7 +126,7 @@ initramfs-%: kselftest-%
 CHECK_ARGS ?=
 check: kernel-test initramfs-test
 	@rc=0; VM_APPEND="$(if $(CHECK_ARGS),harness.check=$(CHECK_ARGS))" VM_MEM=$(CHECK_MEM) VM_CMA=$(CHECK_CMA) VM_TIMEOUT=$(CHECK_TIMEOUT) \
-		vm/run-vm.sh $(OBJ)-test/arch/x86/boot/bzImage $(OBJ)-test/initramfs.cpio \
+		vm/run-vm.sh $(OBJ)-test/$(IMAGE) $(OBJ)-test/initramfs.cpio \
 		check $(RES)/console-check.log $(RES)/results-check.log || rc=$$?; \
 	CHECK_ARGS="$(CHECK_ARGS)" vm/collect-results.py $(abspath $(SRC)) $(RES)/console-check.log \
 		$(RES)/results-check.log $(RES)/check.ktap check $$rc
@@ -99,7 +144,7 @@ S2_IMAGE := $(B)/s2.img
 S2_FILES ?= 192
 S2_WRITE_BPS ?= 4194304
 BENCH_VM = VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
-	vm/run-vm.sh $(OBJ)-bench/arch/x86/boot/bzImage $(OBJ)-bench/initramfs.cpio bench
+	vm/run-vm.sh $(OBJ)-bench/$(IMAGE) $(OBJ)-bench/initramfs.cpio bench
 
 demo: kernel-bench initramfs-bench
 	@VM_APPEND="harness.bench=$(DEMO_ARGS)" $(BENCH_VM) \
@@ -129,16 +174,19 @@ VMEM_TIMEOUT ?= 900
 VMEM_KERNEL ?= vmem
 
 vmem: kernel-$(VMEM_KERNEL) initramfs-$(VMEM_KERNEL)
+	@[ "$(KARCH)" = x86 ] || { echo "vmem: the experiment runs on x86-64 only" >&2; exit 2; }
 	@rc=0; for i in $$(seq 1 $(VMEM_RUNS)); do \
 		vm/vmem-run.py --tag "$(VMEM_TAG)" --args="$(VMEM_ARGS)" --timeout $(VMEM_TIMEOUT) \
-			$(OBJ)-$(VMEM_KERNEL)/arch/x86/boot/bzImage $(OBJ)-$(VMEM_KERNEL)/initramfs.cpio \
+			$(OBJ)-$(VMEM_KERNEL)/$(IMAGE) $(OBJ)-$(VMEM_KERNEL)/initramfs.cpio \
 			$(RES)/console-vmem-$(VMEM_TAG)-$$i.log \
 			$(RES)/results-vmem-$(VMEM_TAG)-$$i.log || rc=1; \
 	done; \
 	vm/vmem-report.py $(RES)/results-vmem-*.log || rc=1; \
 	exit $$rc
 
+# Checks x86-64 and arm64 whatever ARCH says.
 lint: $(TREE)
+	@vm/install-deps.sh $(ARM64_TOOLCHAIN)
 	@vm/lint.sh $(SRC) patches $(abspath $(OBJ)-lint)
 
 # Build every patch of the series on its own.

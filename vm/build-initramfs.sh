@@ -1,20 +1,22 @@
 #!/bin/sh
 # Pack the guest: static busybox, /init, the guest scripts and the installed
 # kselftests, with the kernel's own usr/gen_initramfs.sh.
-# Usage: vm/build-initramfs.sh SRC OBJ KSELFTEST_INSTALL_DIR OUT
+# Usage: vm/build-initramfs.sh BUSYBOX SRC OBJ KSELFTEST_INSTALL_DIR OUT
+# BUSYBOX is a static busybox for the guest's architecture.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$1" && pwd)
-obj=$(cd "$2" && pwd)
-kst=$3
-out=$(cd "$(dirname "$4")" && pwd)/$(basename "$4")
+busybox=$1
+src=$(cd "$2" && pwd)
+obj=$(cd "$3" && pwd)
+kst=$4
+out=$(cd "$(dirname "$5")" && pwd)/$(basename "$5")
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
 	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/kselftest"
-cp /bin/busybox "$stage/bin/busybox"
+cp "$busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 cp "$here/guest-init.sh" "$stage/init"
 cp "$here/guest-timeout.sh" "$stage/usr/bin/timeout"

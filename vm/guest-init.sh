@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the test initramfs. Mounts the pseudo filesystems, runs the job
 # named by harness.job= on the kernel command line, and powers off.
-# Results go to /dev/ttyS1 (the host's results file) and to the console.
+# Results go to /dev/ttyS1 or /dev/hvc0 (the host's results file) and to
+# the console.
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -30,8 +31,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-results=/dev/ttyS1
-[ -c $results ] || results=/dev/null
+# x86: the second serial port; arm64: a virtio console.
+results=/dev/null
+for dev in /dev/ttyS1 /dev/hvc0; do
+	[ -c $dev ] && { results=$dev; break; }
+done
 say() { echo "$*" | tee -a $results; }
 
 say "harness: job $job start"

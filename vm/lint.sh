@@ -1,6 +1,7 @@
 #!/bin/sh
 # Lint the series: checkpatch --strict on every patch, kernel-doc on every
-# touched C file, and a W=1 build of the touched kernel objects.
+# touched C file, and W=1 builds of the touched kernel objects for x86-64
+# and, cross-compiled, for arm64 (in LINT_OBJ-x86 and LINT_OBJ-arm64).
 # Usage: vm/lint.sh SRC PATCH_DIR LINT_OBJ
 set -u
 
@@ -51,21 +52,34 @@ for f in $files; do
 	*.c) objs="$objs ${f%.c}.o" ;;
 	esac
 done
-if [ -n "$objs" ]; then
-	"$here/configure-kernel.sh" "$src" "$obj" "$here/../configs/base.config" \
-		"$here/../configs/test.config" "$here/../configs/lint.config" \
-		"$src/tools/testing/selftests/cma_bulk/config" || note 1
+w1() { # ARCH CROSS_COMPILE: configure and W=1-build $objs
+	ARCH="$1" CROSS_COMPILE="$2" \
+		"$here/configure-kernel.sh" "$src" "$obj-$1" "$here/../configs/base.config" \
+		"$here/../configs/arch-$1.config" "$here/../configs/test.config" \
+		"$here/../configs/lint.config" \
+		"$src/tools/testing/selftests/cma_bulk/config" >"$log" 2>&1 || {
+		echo "lint: $1 configuration failed"
+		sed 's/^/    /' "$log"
+		note 1
+		return
+	}
 	# shellcheck disable=SC2086
 	env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
-		make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" W=1 $objs >"$log" 2>&1
+		make -s -C "$src" O="$obj-$1" ARCH="$1" CROSS_COMPILE="$2" \
+		CC="ccache ${2}gcc" -j"$(nproc)" W=1 $objs >"$log" 2>&1
 	rc=$?
 	n=$(grep -cE 'warning:|error:' "$log")
 	[ "$rc" != 0 ] && [ "$n" = 0 ] && n=1
 	if [ "$n" -gt 0 ]; then
-		echo "lint: W=1 build of$objs: $n"
+		echo "lint: $1 W=1 build of$objs: $n"
 		sed 's/^/    /' "$log"
 	fi
 	note "$n"
+}
+
+if [ -n "$objs" ]; then
+	w1 x86 ""
+	w1 arm64 aarch64-linux-gnu-
 fi
 
 echo "lint: $problems problems"
