@@ -191,7 +191,8 @@ VMEM_TIMEOUT ?= 900
 # vmem-debug: the same kernel with lockdep and DEBUG_VM.
 VMEM_KERNEL ?= vmem
 
-vmem: kernel-$(VMEM_KERNEL) initramfs-$(VMEM_KERNEL)
+# x86-64 only: vm/vmem-run.py drives QEMU's pc machine.
+vmem: $(if $(filter x86,$(KARCH)),kernel-$(VMEM_KERNEL) initramfs-$(VMEM_KERNEL))
 	@[ "$(KARCH)" = x86 ] || { echo "vmem: the experiment runs on x86-64 only" >&2; exit 2; }
 	@rc=0; for i in $$(seq 1 $(VMEM_RUNS)); do \
 		vm/vmem-run.py --tag "$(VMEM_TAG)" --args="$(VMEM_ARGS)" --timeout $(VMEM_TIMEOUT) \
