@@ -85,29 +85,29 @@ KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
 all: demo
 
 deps:
-	@vm/install-deps.sh $(DEPS)
+	@scripts/install-deps.sh $(DEPS)
 
 $(TARBALL): | deps
-	@vm/fetch-base.sh "$(CACHE_DIR)" $@
+	@scripts/fetch-base.sh "$(CACHE_DIR)" $@
 
 # Reassembles only when patches/ and build/src disagree; refuses to throw
 # away unexported work unless FORCE=1.
 tree: $(TARBALL) | deps
-	@vm/assemble-tree.sh $(TARBALL) $(SRC) patches
+	@scripts/assemble-tree.sh $(TARBALL) $(SRC) patches
 
 # The build targets use build/src as it is when it holds unexported work.
 tree-for-build: $(TARBALL) | deps
-	@KEEP_WORK=1 vm/assemble-tree.sh $(TARBALL) $(SRC) patches
+	@KEEP_WORK=1 scripts/assemble-tree.sh $(TARBALL) $(SRC) patches
 
 $(CACHE_DIR)/%/busybox: | deps
 	@vm/fetch-busybox.sh $* $@
 
 export:
-	@vm/export-series.sh $(SRC) patches
+	@scripts/export-series.sh $(SRC) patches
 
 $(OBJ)-%/.config: $(TREE) configs/base.config $(ARCH_FRAGMENTS) configs/%.config \
 		$(wildcard $(SRC)/tools/testing/selftests/cma_bulk/config)
-	@vm/configure-kernel.sh $(SRC) $(OBJ)-$* $(FRAGMENTS)
+	@scripts/configure-kernel.sh $(SRC) $(OBJ)-$* $(FRAGMENTS)
 
 kernel-%: $(OBJ)-%/.config
 	@echo "build: $* kernel (ccache in $(CCACHE_DIR))"
@@ -205,12 +205,12 @@ vmem: $(if $(filter x86,$(KARCH)),kernel-$(VMEM_KERNEL) initramfs-$(VMEM_KERNEL)
 
 # Checks x86-64 and arm64 whatever ARCH says.
 lint: $(TREE)
-	@vm/install-deps.sh $(ARM64_TOOLCHAIN)
-	@vm/lint.sh $(SRC) patches $(abspath $(OBJ)-lint)
+	@scripts/install-deps.sh $(ARM64_TOOLCHAIN)
+	@scripts/lint.sh $(SRC) patches $(abspath $(OBJ)-lint)
 
 # Build every patch of the series on its own.
 bisect-build: $(TREE)
-	@vm/build-each-patch.sh $(SRC) $(B)/bisect $(OBJ)-bisect
+	@scripts/build-each-patch.sh $(SRC) $(B)/bisect $(OBJ)-bisect
 
 clean:
 	rm -rf $(OBJ)-* $(RES)

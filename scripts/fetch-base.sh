@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fetch Debian's linux-source-6.12 into a cache outside the repository,
 # verify it, and leave the kernel tarball at $OUT.
-# Usage: vm/fetch-base.sh CACHE_DIR OUT_TARBALL
+# Usage: scripts/fetch-base.sh CACHE_DIR OUT_TARBALL
 set -eu
 
 PKG=linux-source-6.12

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages the harness needs, only those missing.
-# Usage: vm/install-deps.sh pkg...
+# Usage: scripts/install-deps.sh pkg...
 set -eu
 
 missing=

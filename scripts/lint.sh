@@ -2,7 +2,7 @@
 # Lint the series: checkpatch --strict on every patch, kernel-doc on every
 # touched C file, and W=1 builds of the touched kernel objects for x86-64
 # and, cross-compiled, for arm64 (in LINT_OBJ-x86 and LINT_OBJ-arm64).
-# Usage: vm/lint.sh SRC PATCH_DIR LINT_OBJ
+# Usage: scripts/lint.sh SRC PATCH_DIR LINT_OBJ
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -3,7 +3,7 @@
 # the kernel's merge_config.sh. Fails if a requested value did not survive
 # (a missing dependency or a symbol the series does not define), unless
 # CONFIG_LAX=1.
-# Usage: vm/configure-kernel.sh SRC OBJ fragment...
+# Usage: scripts/configure-kernel.sh SRC OBJ fragment...
 set -eu
 
 src=$(cd "$1" && pwd)

@@ -3,7 +3,7 @@
 letter that git format-patch --cover-letter has just generated, so that
 its shortlog, diffstat and patch count follow the series.
 
-Usage: vm/refresh-cover-letter.py OLD NEW   (NEW is rewritten)
+Usage: scripts/refresh-cover-letter.py OLD NEW   (NEW is rewritten)
 """
 import re
 import sys

@@ -2,7 +2,7 @@
 # Build every commit of base..HEAD of SRC on its own (bisectability), in a
 # scratch worktree, with the lint config (test config + every touched
 # driver). Prints one line per patch and "bisect: N of M patches build".
-# Usage: vm/build-each-patch.sh SRC WORKTREE OBJ
+# Usage: scripts/build-each-patch.sh SRC WORKTREE OBJ
 # Environment: ARCH (x86, the default, or arm64), CROSS_COMPILE.
 set -u
 

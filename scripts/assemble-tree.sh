@@ -3,7 +3,7 @@
 # (tag "debian"), the mainline fixes the series needs in PATCH_DIR/prereq
 # on top of it (tag "base", the base the series applies to), and the
 # series in PATCH_DIR applied on top by git am.
-# Usage: vm/assemble-tree.sh TARBALL SRC PATCH_DIR
+# Usage: scripts/assemble-tree.sh TARBALL SRC PATCH_DIR
 # FORCE=1 discards commits and changes in SRC that are not in PATCH_DIR;
 # KEEP_WORK=1 leaves such a SRC alone (with a warning) instead of failing.
 set -eu

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Write build/src's base..HEAD back into patches/ with git format-patch,
 # removing patch files that are no longer part of the series.
-# Usage: vm/export-series.sh SRC PATCH_DIR
+# Usage: scripts/export-series.sh SRC PATCH_DIR
 set -eu
 
 src=$1
