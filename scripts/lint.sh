@@ -1,7 +1,8 @@
 #!/bin/sh
-# Lint the series: checkpatch --strict on every patch, kernel-doc on every
-# touched C file, and W=1 builds of the touched kernel objects for x86-64
-# and, cross-compiled, for arm64 (in LINT_OBJ-x86 and LINT_OBJ-arm64).
+# Lint the series: checkpatch --strict on every patch, a maintainer for
+# every added file, kernel-doc on every touched C file, and W=1 builds of
+# the touched kernel objects for x86-64 and, cross-compiled, for arm64
+# (in LINT_OBJ-x86 and LINT_OBJ-arm64).
 # Usage: scripts/lint.sh SRC PATCH_DIR LINT_OBJ
 set -u
 
@@ -18,13 +19,26 @@ note() { problems=$((problems + $1)); }
 for p in "$patchdir"/*.patch; do
 	[ -e "$p" ] || continue
 	case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
-	"$src/scripts/checkpatch.pl" --strict --no-tree -q --root="$src" "$p" >"$log" 2>&1
+	# FILE_PATH_CHANGES asks whether MAINTAINERS needs updating for every
+	# added file; the check below answers it for the whole series instead.
+	"$src/scripts/checkpatch.pl" --strict --no-tree -q --ignore FILE_PATH_CHANGES \
+		--root="$src" "$p" >"$log" 2>&1
 	n=$(grep -cE '^(ERROR|WARNING|CHECK):' "$log")
 	if [ "$n" -gt 0 ]; then
 		echo "lint: checkpatch: $(basename "$p"): $n"
 		sed 's/^/    /' "$log"
 	fi
 	note "$n"
+done
+
+# Every file the series adds must have a maintainer (an M: line).
+for f in $(git -C "$src" diff --name-only --diff-filter=A base..HEAD); do
+	m=$(cd "$src" && scripts/get_maintainer.pl --no-git --no-git-fallback --no-r --no-l \
+		--no-s --no-rolestats -f "$f" 2>/dev/null)
+	if [ -z "$m" ]; then
+		echo "lint: MAINTAINERS: no maintainer for $f"
+		note 1
+	fi
 done
 
 files=$(git -C "$src" diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h')
