@@ -6,8 +6,8 @@ Usage: collect-results.py SRC CONSOLE_LOG RESULTS_LOG OUT_KTAP JOB [VM_RC]
 
 Prints the reports it finds, then the line "check: N passed, M failed,
 K skipped (E expected, A allowed to skip)", and exits non-zero on any
-failure, missing result, timeout, panic, or oops/BUG/WARNING/KASAN/
-lockdep/hung-task report.
+failure, missing result, timeout, panic, or kernel report (oops, BUG,
+WARNING, KASAN, lockdep, hung task...: the list is vm/splats.py).
 
 It also compares the results with the list of expected tests,
 vm/expected-tests.txt (or $EXPECTED_TESTS; the format is described at its
@@ -24,19 +24,8 @@ import subprocess
 import sys
 import tempfile
 
-# Start of a kernel report on the console, and what kind it is.
-REPORTS = [
-    (re.compile(r'BUG: KASAN|KASAN:'), 'KASAN'),
-    (re.compile(r'WARNING: possible|WARNING: suspicious RCU|'
-                r'inconsistent lock state|possible circular locking|'
-                r'possible recursive locking|INFO: possible'), 'lockdep'),
-    (re.compile(r'INFO: task .* blocked for more than'), 'hung task'),
-    (re.compile(r'watchdog: BUG: soft lockup|rcu: INFO: .* stall'), 'lockup'),
-    (re.compile(r'UBSAN:'), 'UBSAN'),
-    (re.compile(r'Kernel panic'), 'panic'),
-    (re.compile(r'^(Oops|general protection fault|BUG:|kernel BUG at)'), 'BUG/oops'),
-    (re.compile(r'^WARNING:|------------\[ cut here \]------------'), 'WARNING'),
-]
+import splats
+
 # Lines that say which test is running.
 PROGRESS = re.compile(r'# Subtest: (\S+)|#\s+RUN\s+(\S+)|# selftests: (.+)$|'
                       r'^\s*(?:# )*(?:not )?ok \d+ (.+)$')
@@ -276,17 +265,16 @@ def find_reports(console):
     """Yield (kind, first line index) of each kernel report."""
     i = 0
     while i < len(console):
-        for pattern, kind in REPORTS:
-            if pattern.search(console[i]):
-                yield kind, i
-                # Skip the rest of this report.
-                j = i + 1
-                while j < len(console) and j < i + 200 and \
-                        not console[j].startswith('---[ end trace') and \
-                        not PROGRESS.search(console[j]):
-                    j += 1
-                i = j
-                break
+        kind = splats.kind(console[i])
+        if kind:
+            yield kind, i
+            # Skip the rest of this report.
+            j = i + 1
+            while j < len(console) and j < i + 200 and \
+                    not console[j].startswith('---[ end trace') and \
+                    not PROGRESS.search(console[j]):
+                j += 1
+            i = j
         i += 1
 
 
