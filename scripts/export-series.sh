@@ -24,4 +24,8 @@ git -C "$src" format-patch -q --no-signature --zero-commit \
 	"$patchdir/0000-cover-letter.patch" "$tmp/0000-cover-letter.patch"
 rm -f "$patchdir"/*.patch
 cp "$tmp"/*.patch "$patchdir"/ 2>/dev/null || true
-echo "export: $(ls "$tmp" | grep -vc '^0000-') patches written to $patchdir"
+n=0
+for p in "$tmp"/*.patch; do
+	case $(basename "$p") in 0000-* | '*.patch') ;; *) n=$((n + 1)) ;; esac
+done
+echo "export: $n patches written to $patchdir"
