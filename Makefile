@@ -78,7 +78,7 @@ DEPS := gcc make flex bison bc libelf-dev libssl-dev cpio busybox-static \
 KMAKE = env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
 	make -C $(SRC) O=$(abspath $(OBJ)-$*) CC="ccache $(CROSS_COMPILE)gcc" -j$(JOBS)
 
-.PHONY: all demo check check-all bench vmem base tree tree-for-build export lint bisect-build deps clean
+.PHONY: all demo check check-all bench bench-check vmem base tree tree-for-build export lint bisect-build deps clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -147,8 +147,37 @@ check-all:
 	@$(MAKE) --no-print-directory check ARCH=x86_64
 	@$(MAKE) --no-print-directory check ARCH=arm64
 
-# The guest runs tools/testing/selftests/cma_bulk/cma_bulk_bench with
-# these arguments (comma-separated); vm/bench-report.py makes the tables.
+# The benchmark lives in bench/, outside the series: an out-of-tree module
+# (bench/kmod, built with kbuild's M= against the bench kernel of SRC) that
+# runs and times the methods and the floors, the program that drives it
+# (bench/cma_bulk_bench.c) and the virtio-mem experiment's guest program,
+# both static. Kbuild of 6.12 writes an external module's objects beside its
+# sources, so the module is built from a copy under OBJ-<kernel>/bench-src;
+# what the guest gets goes to OBJ-<kernel>/bench and lands in /bench.
+BENCH_KERNELS := bench vmem vmem-debug
+BENCH_CC = $(CROSS_COMPILE)gcc -static -O2 -Wall \
+	-isystem $(abspath $(OBJ)-$*)/usr/include \
+	-I$(abspath $(SRC))/tools/testing/selftests/cma_bulk
+$(addprefix bench-,$(BENCH_KERNELS)): bench-%: kernel-% kselftest-%
+	@rm -rf $(OBJ)-$*/bench $(OBJ)-$*/bench-src
+	@mkdir -p $(OBJ)-$*/bench $(OBJ)-$*/bench-src/kmod
+	@$(BENCH_CC) -o $(OBJ)-$*/bench/cma_bulk_bench bench/cma_bulk_bench.c
+	@$(BENCH_CC) -o $(OBJ)-$*/bench/cma_bulk_bench_test bench/cma_bulk_bench_test.c
+	@$(BENCH_CC) -o $(OBJ)-$*/bench/virtio_mem_unplug bench/virtio_mem_unplug.c -lpthread
+	@if grep -q '^CONFIG_MODULES=y' $(OBJ)-$*/.config; then \
+		cp bench/cma_bulk_bench.h $(OBJ)-$*/bench-src/ && \
+		cp bench/kmod/Kbuild bench/kmod/*.c $(OBJ)-$*/bench-src/kmod/ && \
+		$(KMAKE) -s modules && \
+		$(KMAKE) -s M=$(abspath $(OBJ)-$*/bench-src/kmod) modules && \
+		cp $(OBJ)-$*/bench-src/kmod/cma_bulk_bench.ko $(OBJ)-$*/bench/; \
+	fi
+
+$(addprefix initramfs-,$(BENCH_KERNELS)): initramfs-%: kselftest-% bench-% $(BUSYBOX_DEP)
+	@vm/build-initramfs.sh $(BUSYBOX) $(SRC) $(OBJ)-$* $(OBJ)-$*/kselftest_install \
+		$(OBJ)-$*/initramfs.cpio $(OBJ)-$*/bench
+
+# The guest loads the module and runs bench/cma_bulk_bench with these
+# arguments (comma-separated); bench/bench-report.py makes the tables.
 # A 30 s cap per method (marked capped when reached) bounds a slow state:
 # no method reached it on 2026-12-03, the slowest took 12 s.
 # On arm64 (TCG, about half as fast) the default is S1, S2 and S3, one
@@ -159,6 +188,10 @@ else
 BENCH_ARGS ?= -r,3,-c,30,-d,/mnt/s2,all
 endif
 DEMO_ARGS ?= -r,1,-c,30,demo
+# `make bench` writes its tables to BENCH_DOCS, named after the guest:
+# bench.md/.csv/.png (x86-64), bench-arm64.*, bench-arm64-16k.*.
+BENCH_DOCS ?= docs/results
+BENCH_NAME := bench$(subst $(B),,$(subst $(B)/,-,$(AB)))
 # Scenario S2's disk: ext2 with files of known contents (768 MiB), its
 # writes throttled to 4 MiB/s so that writeback is in flight when a method
 # starts. The guest mounts it at /mnt/s2.
@@ -171,23 +204,35 @@ BENCH_VM = VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=$(BENCH_TIMEOUT) \
 demo: kernel-bench initramfs-bench
 	@VM_APPEND="harness.bench=$(DEMO_ARGS)" $(BENCH_VM) \
 		$(RES)/console-demo.log $(RES)/results-demo.log
-	@vm/bench-report.py demo $(RES)/results-demo.log $(RES)
+	@bench/bench-report.py demo $(RES)/results-demo.log $(RES)
 
-$(S2_IMAGE): vm/make-s2-image.py | deps
-	@vm/make-s2-image.py $@ $(S2_FILES)
+$(S2_IMAGE): bench/make-s2-image.py | deps
+	@bench/make-s2-image.py $@ $(S2_FILES)
 
 bench: kernel-bench initramfs-bench $(S2_IMAGE)
 	@VM_APPEND="harness.bench=$(BENCH_ARGS)" VM_DISK=$(S2_IMAGE) \
 		VM_DISK_WRITE_BPS=$(S2_WRITE_BPS) $(BENCH_VM) \
 		$(RES)/console-bench.log $(RES)/results-bench.log
-	@vm/bench-report.py bench $(RES)/results-bench.log $(RES)
+	@bench/bench-report.py bench $(RES)/results-bench.log $(BENCH_DOCS) $(BENCH_NAME)
+
+# The benchmark module's own tests (bench/cma_bulk_bench_test.c) in the
+# bench kernel's VM: the peers and floors do what the tables say they do,
+# the counting probes count only while armed, bad arguments get errnos.
+bench-check: kernel-bench initramfs-bench
+	@VM_MEM=$(BENCH_MEM) VM_CMA=$(BENCH_CMA) VM_TIMEOUT=900 \
+		vm/run-vm.sh $(OBJ)-bench/$(IMAGE) $(OBJ)-bench/initramfs.cpio benchcheck \
+		$(RES)/console-bench-check.log $(RES)/results-bench-check.log
+	@grep '^# Totals:' $(RES)/results-bench-check.log && \
+		grep -q '^# Totals: pass:[0-9]* fail:0 ' $(RES)/results-bench-check.log && \
+		grep -q 'harness: job benchcheck end' $(RES)/results-bench-check.log || \
+		{ echo "bench-check: FAIL (see $(RES)/results-bench-check.log)" >&2; exit 1; }
 
 # The virtio-mem unplug experiment: VMEM_RUNS boots of the vmem kernel
 # built from SRC, each plugging 512 MiB into ZONE_MOVABLE, filling it and
-# unplugging it under short-lived page references (vm/vmem-run.py; the
-# guest runs tools/testing/selftests/cma_bulk/virtio_mem_unplug with
-# VMEM_ARGS, comma-separated). VMEM_TAG names the kernel in the report,
-# which tabulates every results-vmem-*.log in RES.
+# unplugging it under short-lived page references (bench/vmem-run.py; the
+# guest runs bench/virtio_mem_unplug with VMEM_ARGS, comma-separated).
+# VMEM_TAG names the kernel in the report, which tabulates every
+# results-vmem-*.log in RES.
 VMEM_ARGS ?= -p,512,-f,448,-H,300,-n,16,-t,120
 VMEM_RUNS ?= 5
 VMEM_TAG ?= $(shell git -C $(SRC) rev-parse --short HEAD 2>/dev/null || echo src)
@@ -195,16 +240,16 @@ VMEM_TIMEOUT ?= 900
 # vmem-debug: the same kernel with lockdep and DEBUG_VM.
 VMEM_KERNEL ?= vmem
 
-# x86-64 only: vm/vmem-run.py drives QEMU's pc machine.
+# x86-64 only: bench/vmem-run.py drives QEMU's pc machine.
 vmem: $(if $(filter x86,$(KARCH)),kernel-$(VMEM_KERNEL) initramfs-$(VMEM_KERNEL))
 	@[ "$(KARCH)" = x86 ] || { echo "vmem: the experiment runs on x86-64 only" >&2; exit 2; }
 	@rc=0; for i in $$(seq 1 $(VMEM_RUNS)); do \
-		vm/vmem-run.py --tag "$(VMEM_TAG)" --args="$(VMEM_ARGS)" --timeout $(VMEM_TIMEOUT) \
+		bench/vmem-run.py --tag "$(VMEM_TAG)" --args="$(VMEM_ARGS)" --timeout $(VMEM_TIMEOUT) \
 			$(OBJ)-$(VMEM_KERNEL)/$(IMAGE) $(OBJ)-$(VMEM_KERNEL)/initramfs.cpio \
 			$(RES)/console-vmem-$(VMEM_TAG)-$$i.log \
 			$(RES)/results-vmem-$(VMEM_TAG)-$$i.log || rc=1; \
 	done; \
-	vm/vmem-report.py $(RES)/results-vmem-*.log || rc=1; \
+	bench/vmem-report.py $(RES)/results-vmem-*.log || rc=1; \
 	exit $$rc
 
 # Checks x86-64 and arm64 whatever ARCH says.

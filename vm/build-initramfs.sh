@@ -1,7 +1,9 @@
 #!/bin/sh
-# Pack the guest: static busybox, /init, the guest scripts and the installed
-# kselftests, with the kernel's own usr/gen_initramfs.sh.
-# Usage: vm/build-initramfs.sh BUSYBOX SRC OBJ KSELFTEST_INSTALL_DIR OUT
+# Pack the guest: static busybox, /init, the guest scripts, the installed
+# kselftests and, if given, the benchmark's files (bench/: its module and
+# programs, as the Makefile builds them) in /bench, with the kernel's own
+# usr/gen_initramfs.sh.
+# Usage: vm/build-initramfs.sh BUSYBOX SRC OBJ KSELFTEST_INSTALL_DIR OUT [BENCH_DIR]
 # BUSYBOX is a static busybox for the guest's architecture.
 set -eu
 
@@ -11,6 +13,7 @@ src=$(cd "$2" && pwd)
 obj=$(cd "$3" && pwd)
 kst=$4
 out=$(cd "$(dirname "$5")" && pwd)/$(basename "$5")
+bench=${6:-}
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -21,6 +24,10 @@ ln -s busybox "$stage/bin/sh"
 cp "$here/guest-init.sh" "$stage/init"
 cp "$here/guest-timeout.sh" "$stage/usr/bin/timeout"
 [ -d "$kst" ] && cp -a "$kst/." "$stage/kselftest/"
+if [ -n "$bench" ]; then
+	mkdir -p "$stage/bench"
+	cp -a "$bench/." "$stage/bench/"
+fi
 
 cat > "$stage.list" <<LIST
 nod /dev/console 0600 0 0 c 5 1

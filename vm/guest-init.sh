@@ -37,6 +37,12 @@ for dev in /dev/ttyS1 /dev/hvc0; do
 	[ -c $dev ] && { results=$dev; break; }
 done
 say() { echo "$*" | tee -a $results; }
+# The benchmark module (bench/kmod), for the bench jobs.
+bench_module() {
+	insmod /bench/cma_bulk_bench.ko && return
+	say "harness: cannot load /bench/cma_bulk_bench.ko"
+	return 1
+}
 
 say "harness: job $job start"
 case $job in
@@ -53,15 +59,19 @@ bench)
 		mkdir -p /mnt/s2
 		mount -t ext2 /dev/vda /mnt/s2 || say "harness: cannot mount the S2 disk"
 	fi
-	# harness.bench=ARG,ARG... holds cma_bulk_bench's arguments.
+	# The program, whose arguments harness.bench=ARG,ARG... holds.
 	# shellcheck disable=SC2086
-	/kselftest/cma_bulk/cma_bulk_bench ${bench_args:-all} | tee -a $results
+	bench_module && /bench/cma_bulk_bench ${bench_args:-all} | tee -a $results
+	;;
+benchcheck)
+	# The benchmark module's tests (bench/cma_bulk_bench_test.c).
+	bench_module && /bench/cma_bulk_bench_test 2>&1 | tee -a $results
 	;;
 vmem)
 	# harness.vmem=ARG,ARG... holds virtio_mem_unplug's arguments; the
 	# host (vm/vmem-run.py) answers its "vmem: ready" lines over QMP.
 	# shellcheck disable=SC2086
-	/kselftest/cma_bulk/virtio_mem_unplug $vmem_args 2>&1 | tee -a $results
+	/bench/virtio_mem_unplug $vmem_args 2>&1 | tee -a $results
 	;;
 *)
 	say "harness: unknown job '$job'"

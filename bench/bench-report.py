@@ -21,16 +21,23 @@ The guest's cma_bulk_bench prints one line per measurement:
 (an info,busy, info,scattered, info,thp or info,pagecache line describes the
 state built for the measurement whose oracle or run line comes next;
 info,files counts the pages of S2's files that did not read back intact).
-This writes, for `bench`, OUTDIR/bench-runs.csv (every repetition),
-OUTDIR/bench.csv (the median of each method, spec section 4, with the sweep
-parameter, min, max and repetitions appended), OUTDIR/bench.md and the data
-files of the plot, draws OUTDIR/bench.png with vm/bench-plot.gp, and prints
+The times are those of the timed runs; pcp_drains, lru_drains, migrate_ms,
+reclaimed_pages and the claims, pageblocks and thp lines come from each
+method's untimed counting run on a state built the same way.
+This writes, for `bench`, OUTDIR/NAME-runs.csv (every repetition),
+OUTDIR/NAME.csv (the median of each method, docs/benchmark.md, with the sweep
+parameter, min, max and repetitions appended) and OUTDIR/NAME.md, draws
+OUTDIR/NAME.png with bench/bench-plot.gp from data files it leaves beside
+RESULTS_LOG, and prints
 the S1, S2, S3 and THP tables. For `demo` it prints the short
 report of `make`. Either way it exits non-zero when a measurement lost
 data (data_intact=0, or a page of S2's files changed) or the console log beside RESULTS_LOG holds a kernel
 report (WARNING, BUG, KASAN..., as vm/collect-results.py finds them).
 
-Usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR
+NAME is bench by default; `make bench` passes bench-arm64 and
+bench-arm64-16k for those guests.
+
+Usage: bench/bench-report.py bench|demo RESULTS_LOG OUTDIR [NAME]
 """
 import csv
 import importlib.util
@@ -539,25 +546,27 @@ def s3_fast_vs(rows, peer, scen='S3'):
     return lines
 
 
-def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
+def write_bench(rows, runs, skips, info, blocks, outdir, states=None,
+                name='bench', datadir=None):
     os.makedirs(outdir, exist_ok=True)
-    with open(os.path.join(outdir, 'bench-runs.csv'), 'w', newline='') as f:
+    datadir = datadir or outdir
+    with open(os.path.join(outdir, f'{name}-runs.csv'), 'w', newline='') as f:
         w = csv.DictWriter(f, RUN_FIELDS + ['oracle_pages'], extrasaction='ignore')
         w.writeheader()
         w.writerows(runs)
-    with open(os.path.join(outdir, 'bench.csv'), 'w', newline='') as f:
+    with open(os.path.join(outdir, f'{name}.csv'), 'w', newline='') as f:
         w = csv.DictWriter(f, SPEC_FIELDS + EXTRA_FIELDS, extrasaction='ignore')
         w.writeheader()
         for r in rows:
             w.writerow(dict(r, time_ms=f"{r['time_ms']:.3f}"))
-    # Data for vm/bench-plot.gp.
-    with open(os.path.join(outdir, 'bench-plot-s1.dat'), 'w') as f:
+    # Data for bench/bench-plot.gp.
+    with open(os.path.join(datadir, 'bench-plot-s1.dat'), 'w') as f:
         for r in rows:
             if r['scenario'] == 'S1':
                 label = '""' if r['method'].endswith('_limit') else \
                     f"{r['allocated']}{'(capped)' if r['capped'] else ''}"
                 f.write(f"{r['method']} {r['time_ms']:.3f} {label}\n")
-    with open(os.path.join(outdir, 'bench-plot-nr.dat'), 'w') as f:
+    with open(os.path.join(datadir, 'bench-plot-nr.dat'), 'w') as f:
         for m in ('bulk_fast', 'bulk_normal', 'cma_alloc_order4'):
             pts = [r for r in rows if r['scenario'] == 'sweep_nr' and r['method'] == m]
             f.write(f'# {m}\n')
@@ -567,9 +576,12 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
 
     head, body = s1_table(rows)
     md = ['# cma_alloc_bulk benchmark', '',
-          textwrap.fill('Scenario S1 (spec section 3): 4800 order-4 chunks (300 MiB) from a ' +
+          textwrap.fill('Scenario S1 (docs/benchmark.md): 4800 order-4 chunks (300 MiB) from a ' +
                         scenario_text(info) + '. Times are medians of the repetitions; '
-                        'min-max shows the spread.', 78),
+                        'min-max shows the spread. Times come from timed runs during '
+                        'which no probe or tracepoint of the benchmark is armed; drains, the time in '
+                        'migrate_pages() and reclaimed pages from an untimed counting '
+                        'run of the same method on a state built the same way.', 78),
           'Measured under QEMU TCG with 2 vCPUs: absolute times are not those of',
           'hardware, compare ratios.', '',
           '## S1', '', markdown(head, body), ''] + busy_line(states or {}) + ['',
@@ -632,14 +644,14 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None):
         md += ['## Pageblocks in /proc/pagetypeinfo around each S1 run', '',
                textwrap.fill('Where migration targets went. Only an unmovable allocation '
                              'can make a pageblock unmovable: the mm_page_alloc_extfrag '
-                             'tracepoint, traced during each run, counts the pageblocks '
+                             'tracepoint, traced during each counting run, counts the pageblocks '
                              'that unmovable and movable allocations claimed from other '
                              'types, and names the tasks behind the unmovable claims. '
                              'Migration targets are movable allocations.', 78), ''] + \
             pageblock_lines(blocks, states) + ['']
     for part in sweep_tables(rows, skips):
         md += [part, '']
-    with open(os.path.join(outdir, 'bench.md'), 'w') as f:
+    with open(os.path.join(outdir, f'{name}.md'), 'w') as f:
         f.write('\n'.join(md))
     return head, body
 
@@ -675,18 +687,19 @@ def demo(rows, info):
     print(f"the bulk call was {ratio(o4['time_ms'], fast['time_ms'], o4['capped'])} faster.")
     print('Each cma_alloc() call drains the per-CPU page and LRU lists of every CPU')
     print('(an IPI each) and retries pinned pages; the bulk call skips busy chunks and')
-    print("moves each page once. migrate_limit and copy_limit are floors: the part")
-    print("of bulk_fast's own call spent in migrate_pages(), and a plain copy of")
-    print("as many pages.")
+    print("moves each page once. migrate_limit and copy_limit are floors: the time")
+    print("bulk_fast's call spends in migrate_pages() (from its untimed counting run")
+    print("on a state built the same way), and a plain copy of as many pages.")
     print('Times are from QEMU TCG (2 vCPUs): compare ratios, not absolute times.')
     print('Full benchmark: make bench.')
 
 
 def verdict(runs, log, info=None):
     """Exit non-zero on lost data or a kernel report on the console."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    vm = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'vm')
+    sys.path.insert(0, vm)      # for the modules collect-results.py imports
     spec = importlib.util.spec_from_file_location(
-        'collect_results', os.path.join(here, 'collect-results.py'))
+        'collect_results', os.path.join(vm, 'collect-results.py'))
     cr = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cr)
     console_log = os.path.join(os.path.dirname(log),
@@ -706,9 +719,11 @@ def verdict(runs, log, info=None):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ('bench', 'demo'):
-        fail('usage: vm/bench-report.py bench|demo RESULTS_LOG OUTDIR')
-    job, log, outdir = sys.argv[1:]
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in ('bench', 'demo'):
+        fail('usage: bench/bench-report.py bench|demo RESULTS_LOG OUTDIR [NAME]')
+    job, log, outdir = sys.argv[1:4]
+    name = sys.argv[4] if len(sys.argv) == 5 else 'bench'
+    datadir = os.path.dirname(os.path.abspath(log))
     runs, skips, info, blocks, states = read_log(log)
     if not runs:
         fail(f'no measurements in {log}; see the console log beside it')
@@ -717,14 +732,17 @@ def main():
         demo(rows, info)
         verdict(runs, log, info)
         return
-    head, body = write_bench(rows, runs, skips, info, blocks, outdir, states)
+    head, body = write_bench(rows, runs, skips, info, blocks, outdir, states,
+                             name, datadir)
     plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bench-plot.gp')
+    png = os.path.join(outdir, f'{name}.png')
     have = lambda scen: int(any(r['scenario'] == scen for r in rows))
     try:
-        subprocess.run(['gnuplot', '-e', f"dir='{outdir}'; have_s1={have('S1')}; "
-                        f"have_nr={have('sweep_nr')}", plot], check=True)
+        subprocess.run(['gnuplot', '-e', f"dir='{datadir}'; out='{png}'; "
+                        f"have_s1={have('S1')}; have_nr={have('sweep_nr')}", plot],
+                       check=True)
     except (OSError, subprocess.CalledProcessError) as e:
-        fail(f'gnuplot could not draw {outdir}/bench.png: {e}')
+        fail(f'gnuplot could not draw {png}: {e}')
     print()
     if body:
         print('S1: 4800 order-4 chunks from a half-full 512 MiB area with busy pages')
@@ -759,7 +777,7 @@ def main():
         print('\n'.join(oracle_lines(runs, 'S3')))
     for s in skips:
         print(f'skipped: {s[0]} {s[1]} {s[2]}: {s[3]}')
-    print(f'bench: {len(runs)} measurements; {outdir}/bench.csv, bench.md, bench.png')
+    print(f'bench: {len(runs)} measurements; {outdir}/{name}.csv, {name}.md, {name}.png')
     verdict(runs, log, info)
 
 

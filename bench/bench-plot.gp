@@ -1,10 +1,10 @@
 # The benchmark's plot. Usage:
-#   gnuplot -e "dir='build/results'; have_s1=1; have_nr=1" vm/bench-plot.gp
+#   gnuplot -e "dir='build/results'; out='docs/results/bench.png'; have_s1=1; have_nr=1" bench/bench-plot.gp
 # Reads dir/bench-plot-s1.dat (method time_ms label) and
 # dir/bench-plot-nr.dat (one block per method: nr_requests time_ms);
-# writes dir/bench.png. A panel without data says so.
+# writes the PNG named by out. A panel without data says so.
 set terminal pngcairo size 1400,600 font ",11"
-set output dir.'/bench.png'
+set output out
 set multiplot layout 1,2 title "cma\\_alloc\\_bulk benchmark (QEMU TCG, 2 vCPUs: compare ratios, not absolute times)"
 
 set title "S1: 4800 order-4 chunks, half-full 512 MiB area, busy pages\n(label: order-4 chunks obtained)"

@@ -2,10 +2,10 @@
 """Make the disk of benchmark scenario S2: an ext2 file system holding the
 files f000, f001 ... of 1024 pages each, where every 8-byte word of page p
 of file n holds fill_word(FILL_FILE_SEED, n * 1024 + p), little-endian, as
-tools/testing/selftests/cma_bulk/cma_bulk_fill.h defines them. The guest
+bench/cma_bulk_fill.h defines them. The guest
 mounts it and fills the CMA area with its page cache.
 
-Usage: vm/make-s2-image.py IMAGE NR_FILES
+Usage: bench/make-s2-image.py IMAGE NR_FILES
 """
 import os
 import shutil
@@ -26,7 +26,7 @@ def fill_word(seed, i):
 
 def main():
     if len(sys.argv) != 3 or not sys.argv[2].isdigit():
-        sys.exit('usage: vm/make-s2-image.py IMAGE NR_FILES')
+        sys.exit('usage: bench/make-s2-image.py IMAGE NR_FILES')
     image, nr = sys.argv[1], int(sys.argv[2])
     staging = tempfile.mkdtemp(prefix='s2-', dir=os.path.dirname(os.path.abspath(image)))
     try:

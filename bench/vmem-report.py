@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Tabulate virtio-mem unplug experiments (vm/vmem-run.py results logs).
+"""Tabulate virtio-mem unplug experiments (bench/vmem-run.py results logs).
 
 Prints one row per run and, per kernel tag and pin setting, the runs that
 reached the requested size, the median time and the sums of the
 alloc_contig_range() calls. A run without a guest or host result line is
 listed as failed, never left out.
 
-Usage: vm/vmem-report.py RESULTS_LOG...
+Usage: bench/vmem-report.py RESULTS_LOG...
 """
 
 import re
