@@ -3,9 +3,10 @@
 # (tag "debian"), the mainline fixes the series needs in PATCH_DIR/prereq
 # on top of it (tag "base", the base the series applies to), and the
 # series in PATCH_DIR applied on top by git am -3. A prerequisite the
-# Debian source already holds is skipped; the three-way merge lets the
-# series apply to a newer 6.12.y than the one it was made on, and the
-# patches that needed it are named.
+# Debian source already holds is skipped. A patch that needed the
+# three-way merge is named; the merge needs the blobs the patch's index
+# lines name, which a Debian source of another version than the one the
+# series was made on lacks for the files that differ between the two.
 # Usage: scripts/assemble-tree.sh TARBALL SRC PATCH_DIR
 # TARBALL.version (from fetch-base.sh) holds the tarball's version and,
 # on a second line, why it is not the pinned one. SRC is assembled again

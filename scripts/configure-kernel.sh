@@ -18,8 +18,8 @@ done
 
 new=$obj/.config.new
 make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new tinyconfig >/dev/null
-# shellcheck disable=SC2086
 mkdir -p "$obj/.merge"
+# shellcheck disable=SC2086
 (cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj/.merge" "$new" $frags) >/dev/null
 mv "$obj/.merge/.config" "$new"
 rmdir "$obj/.merge"
@@ -27,7 +27,8 @@ make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new olddefconfig
 
 bad=0
 # shellcheck disable=SC2086
-for line in $(cat $frags | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p'); do
+sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' $frags > "$obj/.config.want"
+while IFS= read -r line; do
 	sym=${line%%=*}
 	val=${line#*=}
 	if [ "$val" = n ]; then
@@ -37,7 +38,8 @@ for line in $(cat $frags | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p'); do
 	fi
 	echo "configure: $sym: asked for $val, got: $(grep "^$sym=\|^# $sym is not set" "$new" || echo 'unset (missing dependency or unknown symbol)')" >&2
 	bad=1
-done
+done < "$obj/.config.want"
+rm -f "$obj/.config.want"
 # Building early patches of the series, symbols of later ones are missing.
 [ "$bad" = 0 ] || [ "${CONFIG_LAX:-0}" = 1 ] || exit 1
 
