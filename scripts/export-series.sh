@@ -2,6 +2,7 @@
 # Write build/src's base..HEAD back into patches/ with git format-patch,
 # removing patch files that are no longer part of the series.
 # Usage: scripts/export-series.sh SRC PATCH_DIR
+# SUBJECT_PREFIX is the subjects' prefix, "PATCH v3" for this posting.
 set -eu
 
 src=$1
@@ -19,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 cover=
 [ -f "$patchdir/0000-cover-letter.patch" ] && cover=--cover-letter
 git -C "$src" format-patch -q --no-signature --zero-commit \
-	--numbered $cover -o "$tmp" base..HEAD
+	--subject-prefix="${SUBJECT_PREFIX:-PATCH v3}" --numbered $cover -o "$tmp" base..HEAD
 [ -n "$cover" ] && "$(dirname "$0")/refresh-cover-letter.py" \
 	"$patchdir/0000-cover-letter.patch" "$tmp/0000-cover-letter.patch"
 rm -f "$patchdir"/*.patch

@@ -11,7 +11,7 @@
 set -eu
 
 PKG=linux-source-6.12
-PIN=${BASE_VERSION:-6.12.117-1~deb12u1}
+PIN=${BASE_VERSION:-6.12.118-1~deb12u1}
 cache=$1
 out=$2
 

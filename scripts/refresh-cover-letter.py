@@ -25,7 +25,7 @@ def main():
     old_head, old_blurb, _ = split(open(old_path).read())
     new_head, _, new_rest = split(open(new_path).read())
     old_subject = next((l for l in old_head if l.startswith('Subject:')), '')
-    text = re.sub(r'^Subject: \[PATCH [0-9/]+\] ', '', old_subject)
+    text = re.sub(r'^Subject: \[PATCH[^]]*\] ', '', old_subject)
     out = []
     for line in new_head:
         if line.startswith('Subject:'):
