@@ -546,6 +546,11 @@ def s3_fast_vs(rows, peer, scen='S3'):
     return lines
 
 
+def scenarios_run(runs):
+    """The scenarios measured, in the order the log has them."""
+    return list(dict.fromkeys(r['scenario'] for r in runs))
+
+
 def write_bench(rows, runs, skips, info, blocks, outdir, states=None,
                 name='bench', datadir=None):
     os.makedirs(outdir, exist_ok=True)
@@ -584,6 +589,8 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None,
                         'run of the same method on a state built the same way.', 78),
           'Measured under QEMU TCG with 2 vCPUs: absolute times are not those of',
           'hardware, compare ratios.', '',
+          textwrap.fill(f"This run: {', '.join(scenarios_run(runs))}, "
+                        f"{max(r['rep'] for r in runs) + 1} repetition(s).", 78), '',
           '## S1', '', markdown(head, body), ''] + busy_line(states or {}) + ['',
           '## Targets (reported, not asserted)', ''] + targets(rows) + ['']
     md += ['## Pages migrated against the oracle of the same state', '',
