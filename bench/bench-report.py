@@ -660,7 +660,25 @@ def write_bench(rows, runs, skips, info, blocks, outdir, states=None,
         md += [part, '']
     with open(os.path.join(outdir, f'{name}.md'), 'w') as f:
         f.write('\n'.join(md))
+    with open(os.path.join(outdir, f'{name}-cover.txt'), 'w') as f:
+        f.write(cover_table(rows) + '\n')
     return head, body
+
+
+def cover_table(rows):
+    """S1 as the cover letter shows it (scripts/refresh-cover-letter.py)."""
+    cols = ['method', 'got', 'time ms', 'migrated', 'PCP/LRU drains']
+    out = []
+    for r in rows:
+        if r['scenario'] != 'S1':
+            continue
+        got = '-' if r['method'].endswith('_limit') else \
+            f"{r['allocated']}/{r['requested']}"
+        drains = '-' if r['method'].endswith('_limit') else \
+            f"{r['pcp_drains']}/{r['lru_drains']}"
+        out.append([r['method'], got, fmt_ms(r['time_ms']) + (' (capped)' if r['capped'] else ''),
+                    str(r['migrated_pages']), drains])
+    return text_table(cols, out)
 
 
 def demo(rows, info):
