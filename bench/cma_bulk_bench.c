@@ -259,29 +259,57 @@ static __u64 page_flags(__u64 pfn)
 }
 
 /*
+ * Take @pfn out of the page allocator as a kernel page (whatever used it is
+ * migrated) and give it back to this CPU's per-cpu list: with @timed, by
+ * the driver's timed drop, a work item queued on this CPU, waited for;
+ * else by UNDO, which some versions of the driver follow with a drain of
+ * every per-cpu list. False if @pfn could not be taken.
+ */
+static bool take_and_give_back(__u64 pfn, bool timed)
+{
+	struct cma_bulk_test_unmovable u;
+	struct area now = { 0 };
+	int ms;
+
+	if (cbt_busy(fd, CMA_BULK_TEST_PATTERN_PFNS, CMA_BULK_TEST_KIND_KERNEL,
+		     0, 0, 0, timed ? 1 : 0, &pfn, 1, NULL, 0, &u))
+		die("claim");
+	if (!timed) {
+		if (ioctl(fd, CMA_BULK_TEST_UNDO))
+			die("claim");
+		return u.nr_busy;
+	}
+	for (ms = 0; u.nr_busy && ms < 1000; ms++) {
+		if (cbt_state(fd, DEFAULT_AREA, &now))
+			die("state");
+		if (!now.st.busy_pages)
+			break;
+		usleep(1000);
+	}
+	return u.nr_busy;
+}
+
+/*
  * Put a page of this process at @pfn, for a pin to go there: take @pfn out
- * of the page allocator as a kernel page (whatever used it is migrated),
- * give it back, and fault a page in on the same CPU: the page allocator
- * takes it from the head of that CPU's per-cpu list, where @pfn went. Tried
- * a few times; false if it did not land there.
+ * of the page allocator, give it back to this CPU's per-cpu list, and
+ * fault a page in on the same CPU: the page allocator takes it from the
+ * head of that list, where @pfn went. Tried a few times, with the timed
+ * drop first; false if it did not land there.
  */
 static bool claim_page(__u64 pfn, int pm)
 {
-	struct cma_bulk_test_unmovable u;
 	int try;
 
 	for (try = 0; try < 8; try++) {
 		char *p = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		bool taken;
 
 		if (p == MAP_FAILED)
 			die("mmap");
-		if (cbt_busy(fd, CMA_BULK_TEST_PATTERN_PFNS,
-			     CMA_BULK_TEST_KIND_KERNEL, 0, 0, 0, 0, &pfn, 1,
-			     NULL, 0, &u) || ioctl(fd, CMA_BULK_TEST_UNDO))
-			die("claim");
+		taken = take_and_give_back(pfn, try < 4);
 		memset(p, 0x5a, PAGE_SZ);
-		if (u.nr_busy && pagemap_pfn(pm, p) == pfn) {
+		if (taken && pagemap_pfn(pm, p) == pfn) {
 			claimed[nr_claimed++] = p;
 			return true;
 		}
